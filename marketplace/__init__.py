@@ -1,0 +1,137 @@
+"""知识产权转化池: the application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from .config import PROJECT_ROOT
+from .extensions import babel, csrf, db, login_manager, migrate
+
+# Feature packages, each exposing `bp` (a blueprint) and optionally `init_app(app)`.
+FEATURES = [
+    "marketplace.main",
+    "marketplace.accounts",
+    "marketplace.notify",
+]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(config_module.INSTANCE_DIR),
+        instance_relative_config=False,
+    )
+    app.config.update(config_module.DEFAULTS)
+    if config is None or "SECRET_KEY" not in config or "SQLALCHEMY_DATABASE_URI" not in config:
+        app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    register_extensions(app)
+    register_blueprints(app)
+    from .errors import register_errorhandlers
+
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    csrf.init_app(app)
+
+    def select_locale():
+        return app.config["BABEL_DEFAULT_LOCALE"]
+
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in FEATURES:
+        module = importlib.import_module(name)
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def set_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["ENV_NAME"] == "production":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from . import formatting, nav
+
+    formatting.register(app)
+
+    @app.context_processor
+    def inject_nav():
+        return {
+            "nav_main": nav.items_for(current_user, "main"),
+            "nav_user": nav.items_for(current_user, "user"),
+            "site_name": app.config["SITE_NAME"],
+            "district_name": app.config["DISTRICT_NAME"],
+        }
+
+
+def register_commands(app: Flask) -> None:
+    from .demo import demo_command
+
+    app.cli.add_command(demo_command)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite: enforce foreign keys, and let SQLAlchemy (not the driver) issue BEGIN so
+    # that savepoints and transaction boundaries behave as on PostgreSQL.
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

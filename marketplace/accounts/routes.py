@@ -1,0 +1,303 @@
+"""Registration, sign-in, passwords, the organisation page and the operator's verification pages."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..errors import DomainError
+from ..extensions import db, login_manager
+from ..forms import attach_domain_error
+from ..urls import safe_next
+from . import bp, operations
+from .forms import (
+    ChangePasswordForm, ConfirmForm, ForgotPasswordForm, InviteForm, JoinForm, LoginForm,
+    ProfileForm, RegisterForm, RejectForm, ResetPasswordForm,
+)
+from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, User, organisation_counts
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def operator_required(view):
+    from functools import wraps
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_operator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def org_admin_required(view):
+    from functools import wraps
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_org_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+# --- registration and sign-in --------------------------------------------------------
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.register_organization(
+                org_name=form.org_name.data, kind=OrgKind(form.kind.data), uscc=form.uscc.data,
+                is_sme=form.is_sme.data, region=form.region.data or "", address=form.address.data or "",
+                contact_phone=form.contact_phone.data or "", user_name=form.user_name.data,
+                email=form.email.data, password=form.password.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("注册成功。您的机构已提交平台审核，审核通过前可以浏览和填写草稿。"), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except operations.LoginRefused as error:
+            db.session.commit()  # keep the failure count
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("欢迎回来，%(name)s。", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("您已退出登录。"), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("如果该邮箱已注册，我们已向它发送了重设密码的链接。"), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = operations.user_for_reset_token(token)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.set_new_password(user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("密码已重设，请用新密码登录。"), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+# --- the signed-in user -----------------------------------------------------------------
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("密码已修改。"), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data.strip()
+        current_user.phone = (form.phone.data or "").strip()
+        db.session.commit()
+        flash(_("个人资料已保存。"), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.get("/org")
+@login_required
+def my_org():
+    org = current_user.organization
+    invitations = []
+    if current_user.is_org_admin:
+        invitations = db.session.scalars(
+            db.select(Invitation).where(Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
+                                        Invitation.revoked_at.is_(None)).order_by(Invitation.created_at.desc())
+        ).all()
+    return render_template("accounts/org.html", org=org, invite_form=InviteForm(), invitations=invitations,
+                           new_link=None)
+
+
+@bp.post("/org/invitations")
+@org_admin_required
+def invite():
+    form = InviteForm()
+    org = current_user.organization
+    new_link = None
+    if form.validate_on_submit():
+        try:
+            _invitation, token = operations.create_invitation(current_user, form.email.data, OrgRole(form.org_role.data))
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            new_link = url_for("accounts.join", token=token, _external=True)
+            flash(_("邀请已发送到 %(email)s。", email=form.email.data), "success")
+            form = InviteForm(formdata=None)
+    invitations = db.session.scalars(
+        db.select(Invitation).where(Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
+                                    Invitation.revoked_at.is_(None)).order_by(Invitation.created_at.desc())
+    ).all()
+    status = 200 if new_link or not form.errors else 400
+    return render_template("accounts/org.html", org=org, invite_form=form, invitations=invitations,
+                           new_link=new_link), status
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str):
+    invitation = operations.invitation_for_token(token)
+    if invitation is None:
+        flash(_("邀请链接无效或已过期，请向机构管理员重新索取。"), "danger")
+        return redirect(url_for("main.home"))
+    if current_user.is_authenticated:
+        logout_user()
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.accept_invitation(invitation, form.name.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("欢迎加入%(org)s。", org=invitation.organization.name), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("accounts/join.html", form=form, invitation=invitation)
+
+
+# --- operator ---------------------------------------------------------------------------
+
+@bp.get("/operator/organisations")
+@operator_required
+def operator_orgs():
+    status = request.args.get("status", "pending")
+    query = db.select(Organization).order_by(Organization.created_at.desc(), Organization.id.desc())
+    if status in OrgStatus.__members__:
+        query = query.where(Organization.status == OrgStatus(status))
+    else:
+        status = "all"
+    kind = request.args.get("kind", "")
+    if kind in OrgKind.__members__:
+        query = query.where(Organization.kind == OrgKind(kind))
+    page = db.paginate(query, per_page=25)
+    return render_template("operator/organisations.html", page=page, status=status, kind=kind,
+                           counts=organisation_counts())
+
+
+@bp.route("/operator/organisations/<int:org_id>", methods=["GET"])
+@operator_required
+def operator_org(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    return render_template("operator/organisation.html", org=org, reject_form=RejectForm(), confirm=ConfirmForm())
+
+
+@bp.post("/operator/organisations/<int:org_id>/verify")
+@operator_required
+def operator_verify(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.verify_organization(org, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+    else:
+        db.session.commit()
+        flash(_("已认证：%(name)s", name=org.name), "success")
+    return redirect(url_for("accounts.operator_orgs"))
+
+
+@bp.post("/operator/organisations/<int:org_id>/reject")
+@operator_required
+def operator_reject(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            operations.reject_organization(org, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("已驳回：%(name)s", name=org.name), "info")
+            return redirect(url_for("accounts.operator_orgs"))
+    return render_template("operator/organisation.html", org=org, reject_form=form, confirm=ConfirmForm()), 400
+
+
+@bp.get("/operator/users")
+@operator_required
+def operator_users():
+    q = (request.args.get("q") or "").strip()
+    query = db.select(User).join(User.organization).order_by(User.id)
+    if q:
+        like = f"%{q}%"
+        query = query.where(db.or_(User.email.ilike(like), User.name.ilike(like), Organization.name.ilike(like)))
+    page = db.paginate(query, per_page=50)
+    return render_template("operator/users.html", page=page, q=q)

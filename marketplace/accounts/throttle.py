@@ -1,0 +1,84 @@
+"""Slow down, then lock, repeated failed sign-ins per account and per address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from ..extensions import db
+from ..types import utcnow
+from .models import LoginThrottle
+
+
+@dataclass
+class Verdict:
+    allowed: bool
+    wait_seconds: int = 0
+    locked: bool = False
+
+
+def keys_for(email: str, address: str | None) -> list[str]:
+    keys = [f"email:{email.strip().lower()}"]
+    if address:
+        keys.append(f"ip:{address}")
+    return keys
+
+
+def _wait_after(failures: int) -> int:
+    """Seconds a key must wait before its next try: 0, then 2, 4, 8 … up to 60."""
+    slow_after = current_app.config["LOGIN_SLOW_AFTER"]
+    if failures < slow_after:
+        return 0
+    return min(60, 2 ** (failures - slow_after + 1))
+
+
+def check(keys: list[str], now: datetime | None = None) -> Verdict:
+    now = now or utcnow()
+    worst = Verdict(allowed=True)
+    for key in keys:
+        row = db.session.get(LoginThrottle, key)
+        if row is None:
+            continue
+        if row.locked_until and now < row.locked_until:
+            return Verdict(False, int((row.locked_until - now).total_seconds()) + 1, locked=True)
+        if _expired(row, now):
+            continue
+        ready_at = row.last_failure_at + timedelta(seconds=_wait_after(row.failures))
+        if now < ready_at:
+            wait = int((ready_at - now).total_seconds()) + 1
+            if wait > worst.wait_seconds:
+                worst = Verdict(False, wait)
+    return worst
+
+
+def _expired(row: LoginThrottle, now: datetime) -> bool:
+    window = timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    return now - row.last_failure_at > window and not (row.locked_until and now < row.locked_until)
+
+
+def record_failure(keys: list[str], now: datetime | None = None) -> None:
+    now = now or utcnow()
+    lock_after = current_app.config["LOGIN_LOCK_AFTER"]
+    for key in keys:
+        row = db.session.get(LoginThrottle, key)
+        if row is None or _expired(row, now):
+            if row is None:
+                row = LoginThrottle(key=key)
+                db.session.add(row)
+            row.failures = 0
+            row.window_started_at = now
+            row.locked_until = None
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= lock_after:
+            row.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+
+
+def record_success(email: str) -> None:
+    # A successful sign-in clears the account's count, not the address's: a guesser
+    # who also owns one account must not reset the counter for the others.
+    row = db.session.get(LoginThrottle, keys_for(email, None)[0])
+    if row is not None:
+        db.session.delete(row)

@@ -1,0 +1,186 @@
+"""Test fixtures: one app per run, each test inside a transaction rolled back afterwards.
+
+The database is SQLite unless TEST_DATABASE_URL names another (CI sets PostgreSQL).
+The schema is built by the migrations, as in production."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+from flask import g
+from sqlalchemy import text
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from marketplace import create_app
+from marketplace.accounts.models import Organization, OrgKind, OrgRole, OrgStatus, SiteRole, User
+from marketplace.demo.names import make_uscc
+from marketplace.extensions import db
+
+PASSWORD = "Corr3ct-Horse-42"
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def reset_database(app) -> None:
+    """Start from nothing, then build the schema through the migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+
+
+def test_config(tmp_path_factory, url: str, **overrides) -> dict:
+    base = tmp_path_factory.mktemp("instance")
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "ENV_NAME": "testing",
+        "INSTANCE_DIR": str(base),
+        "SEARCH_INDEX_DIR": str(base / "search_index"),
+        "UPLOAD_DIR": str(base / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from marketplace.config import normalise_database_url
+
+    url = normalise_database_url(database_url(tmp_path_factory))
+    app = create_app(test_config(tmp_path_factory, url))
+
+    def fresh_request_globals():
+        # Tests keep one app context open across requests; production gets a fresh `g`.
+        g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_globals)
+
+    @app.teardown_request
+    def expire_between_requests(exc):
+        # Production gets a fresh session per request: reload everything after each one.
+        db.session.expire_all()
+
+    reset_database(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Each test runs in a transaction that is rolled back; commits become savepoints."""
+    if "live_server" in request.fixturenames:
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = scoped_session(
+            sessionmaker(bind=connection, class_=Session, join_transaction_mode="create_savepoint")
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories ----------------------------------------------------------------------
+
+_counter = itertools.count(1)
+
+
+class Factory:
+    """Makes organisations and users; each call commits (a savepoint inside the test)."""
+
+    def __init__(self, rng_seed: int = 7):
+        import random
+
+        self.rng = random.Random(rng_seed)
+
+    def org(self, kind: OrgKind | str = OrgKind.enterprise, *, status=OrgStatus.verified, is_sme=False,
+            name: str | None = None) -> Organization:
+        kind = OrgKind(kind)
+        n = next(_counter)
+        org = Organization(name=name or f"测试{kind.label}{n}", kind=kind, is_sme=is_sme,
+                           uscc=make_uscc(self.rng), region="福建省福州市鼓楼区", status=OrgStatus(status))
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def user(self, org: Organization | None = None, *, role=OrgRole.member, operator=False,
+             email: str | None = None, password: str = PASSWORD, **org_kwargs) -> User:
+        if org is None:
+            org = self.org(OrgKind.regulator if operator else org_kwargs.pop("kind", OrgKind.enterprise), **org_kwargs)
+        n = next(_counter)
+        user = User(email=email or f"user{n}@example.cn", name=f"用户{n}", organization=org,
+                    org_role=OrgRole(role), site_role=SiteRole.operator if operator else SiteRole.user)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+
+@pytest.fixture
+def make():
+    return Factory()
+
+
+def login(client, user: User) -> None:
+    """Sign in without the form (the form itself is tested in test_auth)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def as_user(client):
+    def sign_in(user: User):
+        login(client, user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def operator(make) -> User:
+    return make.user(operator=True, role=OrgRole.admin)
+
+
+@pytest.fixture
+def shared_patents() -> Path:
+    path = SHARED_DATA / "patents.jsonl"
+    if not path.exists():
+        pytest.skip("../shared/data/patents.jsonl is not present")
+    return path
