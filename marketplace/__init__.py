@@ -17,6 +17,8 @@ FEATURES = [
     "marketplace.main",
     "marketplace.accounts",
     "marketplace.notify",
+    "marketplace.patents",
+    "marketplace.listings",
 ]
 
 

@@ -152,6 +152,61 @@ class Factory:
         return user
 
 
+    def patent(self, owner: Organization, **values):
+        """A granted invention (unless told otherwise) with a valid application number."""
+        from datetime import date
+
+        from marketplace.patents.models import LegalStatus, Patent, PatentType
+        from marketplace.patents.numbers import check_digit
+
+        n = next(_counter)
+        body = f"2023{1 if values.get('patent_type', PatentType.invention) == PatentType.invention else 2}{n:07d}"
+        defaults = {
+            "app_no": f"{body}.{check_digit(body)}", "title": f"一种测试用数据处理方法{n}",
+            "abstract": "本发明公开了一种数据处理方法。", "patent_type": PatentType.invention,
+            "ipc_codes": ["G06F16/35"], "app_date": date(2023, 3, 1), "grant_date": date(2024, 5, 1),
+            "legal_status": LegalStatus.granted, "applicants": owner.name,
+        }
+        defaults.update(values)
+        patent = Patent(owner_id=owner.id, **defaults)
+        db.session.add(patent)
+        db.session.commit()
+        return patent
+
+    def listing(self, user: User, patents=None, *, publish: bool = True, **values):
+        """A listing through the real operations (so every rule applies); published by default."""
+        from datetime import date
+        from decimal import Decimal
+
+        from marketplace.listings.models import ListingKind, PaymentMethod
+        from marketplace.listings.operations import ListingInput, create_listing, publish_listing
+
+        patents = patents or [self.patent(user.organization)]
+        kind = ListingKind(values.pop("kind", ListingKind.transfer))
+        defaults = {"title": f"{kind.label}：{patents[0].title}", "patent_ids": [p.id for p in patents]}
+        if kind == ListingKind.open_licence:
+            defaults.update(payment_method=PaymentMethod.lump_sum, fee_amount=Decimal("50000"),
+                            term_end=date(2030, 12, 31))
+        elif kind == ListingKind.licence:
+            defaults.update(licence_type="ordinary", asking_price=Decimal("200000"))
+        elif kind == ListingKind.transfer:
+            defaults.update(asking_price=Decimal("800000"))
+        elif kind == ListingKind.equity:
+            defaults.update(valuation=Decimal("3000000"), equity_share=Decimal("10"))
+        elif kind == ListingKind.pledge:
+            defaults.update(amount_wanted=Decimal("5000000"), term_months=12, purpose="研发投入")
+        defaults.update(values)
+        if "licence_type" in defaults and isinstance(defaults["licence_type"], str):
+            from marketplace.listings.models import LicenceType
+
+            defaults["licence_type"] = LicenceType(defaults["licence_type"])
+        listing = create_listing(user, ListingInput(kind=kind, **defaults))
+        if publish:
+            publish_listing(listing, user)
+        db.session.commit()
+        return listing
+
+
 @pytest.fixture
 def make():
     return Factory()

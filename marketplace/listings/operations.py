@@ -1,0 +1,381 @@
+"""Writes on listings: create, edit, publish, withdraw, expire. Each checks its rules and flushes;
+the caller commits. Encumbrances are checked here and, where the schema can say it, by indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.operations import ensure_can_act
+from ..errors import DomainError, PermissionDenied
+from ..extensions import db
+from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
+from ..types import utcnow
+from .models import (
+    LIVE_STATUSES,
+    Industry,
+    LicenceType,
+    Listing,
+    ListingKind,
+    ListingPatent,
+    ListingSlot,
+    ListingStatus,
+    PaymentMethod,
+)
+
+MAX_AMOUNT = Decimal("10000000000")  # ¥100 亿: anything above is a typing error
+MAX_PATENTS_PER_LISTING = 200
+
+# The listing lifecycle as data: from → the states it may move to.
+TRANSITIONS: dict[ListingStatus, set[ListingStatus]] = {
+    ListingStatus.draft: {ListingStatus.published, ListingStatus.withdrawn},
+    ListingStatus.published: {ListingStatus.in_negotiation, ListingStatus.closed, ListingStatus.withdrawn,
+                              ListingStatus.expired},
+    ListingStatus.in_negotiation: {ListingStatus.published, ListingStatus.closed, ListingStatus.withdrawn,
+                                   ListingStatus.expired},
+    ListingStatus.closed: set(),
+    ListingStatus.withdrawn: set(),
+    ListingStatus.expired: set(),
+}
+
+TERM_FIELDS = ("payment_method", "fee_amount", "royalty_rate", "sme_discount", "term_start", "term_end",
+               "licence_type", "territory", "asking_price", "valuation", "equity_share", "amount_wanted",
+               "term_months", "purpose")
+
+# Which term fields each kind uses; the others are cleared so a listing never carries stale terms.
+KIND_FIELDS: dict[ListingKind, set[str]] = {
+    ListingKind.open_licence: {"payment_method", "fee_amount", "royalty_rate", "sme_discount", "term_start", "term_end"},
+    ListingKind.licence: {"licence_type", "territory", "term_start", "term_end", "asking_price"},
+    ListingKind.transfer: {"asking_price"},
+    ListingKind.equity: {"valuation", "equity_share"},
+    ListingKind.pledge: {"amount_wanted", "term_months", "purpose"},
+}
+
+
+@dataclass
+class ListingInput:
+    """What a holder states for a listing; forms and the importer fill it."""
+
+    kind: ListingKind
+    title: str
+    patent_ids: list[int]
+    description: str = ""
+    industry: Industry = Industry.other
+    payment_method: PaymentMethod | None = None
+    fee_amount: Decimal | None = None
+    royalty_rate: Decimal | None = None
+    sme_discount: Decimal | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    licence_type: LicenceType | None = None
+    territory: str = ""
+    asking_price: Decimal | None = None
+    valuation: Decimal | None = None
+    equity_share: Decimal | None = None
+    amount_wanted: Decimal | None = None
+    term_months: int | None = None
+    purpose: str = ""
+
+
+# --- validation -----------------------------------------------------------------------
+
+def _amount(value, field: str, *, allow_zero: bool = False) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise DomainError(_("请输入金额（元）。"), field=field) from error
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise DomainError(_("金额最多保留两位小数。"), field=field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise DomainError(_("金额必须大于零。"), field=field)
+    if amount > MAX_AMOUNT:
+        raise DomainError(_("金额超过 100 亿元，请核对是否多输了位数。"), field=field)
+    return amount
+
+
+def _percent(value, field: str, *, low=Decimal("0"), allow_low=True) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation as error:
+        raise DomainError(_("请输入 0–100 之间的百分比。"), field=field) from error
+    if not rate.is_finite() or rate < low or (rate == low and not allow_low) or rate > 100:
+        raise DomainError(_("比例必须在 0–100% 之间。"), field=field)
+    if rate.as_tuple().exponent < -2:
+        raise DomainError(_("比例最多保留两位小数。"), field=field)
+    return rate
+
+
+def validate_terms(data: ListingInput, patents: list[Patent]) -> None:
+    """Raise DomainError (naming the field) when the terms of the kind are incomplete or absurd."""
+    if not data.title or not data.title.strip():
+        raise DomainError(_("请填写挂牌标题。"), field="title")
+    if not patents:
+        raise DomainError(_("请至少选择一件专利。"), field="patent_ids")
+    if len(patents) > MAX_PATENTS_PER_LISTING:
+        raise DomainError(_("一个挂牌最多包含 %(n)d 件专利。", n=MAX_PATENTS_PER_LISTING), field="patent_ids")
+    kind = data.kind
+    data.fee_amount = _amount(data.fee_amount, "fee_amount", allow_zero=True)
+    data.asking_price = _amount(data.asking_price, "asking_price")
+    data.valuation = _amount(data.valuation, "valuation")
+    data.amount_wanted = _amount(data.amount_wanted, "amount_wanted")
+    data.royalty_rate = _percent(data.royalty_rate, "royalty_rate")
+    data.sme_discount = _percent(data.sme_discount, "sme_discount")
+    data.equity_share = _percent(data.equity_share, "equity_share", allow_low=False)
+    if data.term_start and data.term_end and data.term_end <= data.term_start:
+        raise DomainError(_("许可期限的结束日期必须晚于开始日期。"), field="term_end")
+
+    if kind == ListingKind.open_licence:
+        _validate_open_licence(data, patents)
+    elif kind == ListingKind.licence:
+        if data.licence_type is None:
+            raise DomainError(_("请选择许可类型（普通、排他或独占）。"), field="licence_type")
+        _term_within_expiry(data, patents)
+    elif kind == ListingKind.equity:
+        if data.valuation is None:
+            raise DomainError(_("请填写作价金额。"), field="valuation")
+        if data.equity_share is None:
+            raise DomainError(_("请填写期望持股比例。"), field="equity_share")
+    elif kind == ListingKind.pledge:
+        if data.amount_wanted is None:
+            raise DomainError(_("请填写拟融资金额。"), field="amount_wanted")
+        if not data.term_months or not (1 <= int(data.term_months) <= 120):
+            raise DomainError(_("融资期限应为 1–120 个月。"), field="term_months")
+        if not data.purpose.strip():
+            raise DomainError(_("请说明资金用途。"), field="purpose")
+
+
+def _validate_open_licence(data: ListingInput, patents: list[Patent]) -> None:
+    method = data.payment_method
+    if method is None:
+        raise DomainError(_("请选择许可使用费支付方式。"), field="payment_method")
+    if method == PaymentMethod.free:
+        if data.fee_amount or data.royalty_rate is not None:
+            raise DomainError(_("免费许可不应填写使用费或提成比例。"), field="fee_amount")
+        data.fee_amount, data.royalty_rate = None, None
+    if method.needs_fee and not data.fee_amount:
+        raise DomainError(_("请填写使用费金额（一次性支付的金额或入门费）。"), field="fee_amount")
+    if method.needs_royalty and data.royalty_rate is None:
+        raise DomainError(_("请填写按净销售额计的提成比例。"), field="royalty_rate")
+    if method == PaymentMethod.royalty and data.fee_amount:
+        raise DomainError(_("按销售提成方式不收一次性费用；如需入门费请选择“入门费+提成”。"), field="fee_amount")
+    if method == PaymentMethod.lump_sum and data.royalty_rate is not None:
+        raise DomainError(_("一次性支付方式不填写提成比例。"), field="royalty_rate")
+    if data.term_end is None:
+        raise DomainError(_("请填写许可期限（截止日期）。"), field="term_end")
+    _term_within_expiry(data, patents)
+    for patent in patents:
+        if patent.patent_type.needs_evaluation_report and not patent.evaluation_report_no:
+            raise DomainError(
+                _("%(number)s 是%(type)s：开放许可声明需提供专利权评价报告编号。", number=patent.number,
+                  type=patent.patent_type.label),
+                field="evaluation_report_no")
+
+
+def _term_within_expiry(data: ListingInput, patents: list[Patent]) -> None:
+    if data.term_end is None:
+        return
+    for patent in patents:
+        if patent.expires_on and data.term_end > patent.expires_on:
+            raise DomainError(
+                _("许可期限不能超过专利 %(number)s 的届满日 %(date)s。", number=patent.number,
+                  date=patent.expires_on.isoformat()),
+                field="term_end")
+
+
+# --- who owns what, and what is free to offer ---------------------------------------------
+
+def _load_patents(user, patent_ids: list[int]) -> list[Patent]:
+    ids = list(dict.fromkeys(int(i) for i in patent_ids))
+    if not ids:
+        return []
+    patents = db.session.scalars(db.select(Patent).where(Patent.id.in_(ids))).all()
+    by_id = {p.id: p for p in patents}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise DomainError(_("所选专利不存在。"), field="patent_ids")
+    for patent in patents:
+        if patent.owner_id != user.organization_id:
+            raise DomainError(_("专利 %(number)s 不属于本机构，不能挂牌。", number=patent.number), field="patent_ids")
+    return [by_id[i] for i in ids]
+
+
+def check_offerable(listing: Listing, today: date | None = None) -> None:
+    """Every rule that decides whether these patents may be offered on this kind, now."""
+    today = today or date.today()
+    for patent in listing.patents:
+        if patent.owner_id != listing.owner_id:
+            raise DomainError(_("专利 %(number)s 已不属于本机构。", number=patent.number), field="patent_ids")
+        if not patent.is_in_force(today):
+            raise DomainError(_("专利 %(number)s 已不在有效期内（%(status)s），不能挂牌。", number=patent.number,
+                                status=patent.legal_status.label), field="patent_ids")
+        needs_grant = listing.kind in (ListingKind.open_licence, ListingKind.pledge)
+        if needs_grant and patent.legal_status != LegalStatus.granted:
+            what = _("开放许可") if listing.kind == ListingKind.open_licence else _("质押融资")
+            raise DomainError(_("%(number)s 尚未授权：%(what)s只适用于已授权的专利。", number=patent.number, what=what),
+                              field="patent_ids")
+        _check_encumbrances(listing, patent)
+
+
+def _active_encumbrances(patent: Patent) -> list[Encumbrance]:
+    return db.session.scalars(
+        db.select(Encumbrance).where(Encumbrance.patent_id == patent.id, Encumbrance.released_at.is_(None))
+    ).all()
+
+
+def _other_live_listings(listing: Listing, patent: Patent) -> list[Listing]:
+    query = (db.select(Listing).join(ListingPatent)
+             .where(ListingPatent.patent_id == patent.id, Listing.status.in_(LIVE_STATUSES)))
+    if listing.id is not None:
+        query = query.where(Listing.id != listing.id)
+    return db.session.scalars(query).all()
+
+
+def _check_encumbrances(listing: Listing, patent: Patent) -> None:
+    kinds = {e.kind for e in _active_encumbrances(patent)}
+    wants_exclusivity = listing.kind == ListingKind.open_licence or listing.is_exclusive
+    if wants_exclusivity and kinds & {EncumbranceKind.exclusive_licence, EncumbranceKind.sole_licence}:
+        raise DomainError(_("专利 %(number)s 已有独占或排他许可，不能再作开放许可、独占或排他许可。", number=patent.number),
+                          field="patent_ids")
+    if EncumbranceKind.pledge in kinds and (
+        listing.kind in (ListingKind.transfer, ListingKind.equity, ListingKind.pledge) or listing.is_exclusive
+    ):
+        raise DomainError(_("专利 %(number)s 已质押，解除质押前不能转让、作价入股、独占/排他许可或再次质押。",
+                            number=patent.number), field="patent_ids")
+    for other in _other_live_listings(listing, patent):
+        conflict = None
+        if wants_exclusivity and (other.kind == ListingKind.open_licence or other.is_exclusive):
+            conflict = _("已有开放许可或独占/排他许可挂牌")
+        elif listing.kind == ListingKind.transfer and other.kind == ListingKind.transfer:
+            conflict = _("已有转让挂牌")
+        elif listing.kind == ListingKind.pledge and other.kind == ListingKind.transfer:
+            conflict = _("正在转让")
+        elif listing.kind == ListingKind.transfer and other.kind == ListingKind.pledge or listing.is_exclusive and other.kind == ListingKind.pledge:
+            conflict = _("正在申请质押融资")
+        if conflict:
+            raise DomainError(_("专利 %(number)s %(conflict)s（挂牌 #%(id)d），不能同时这样挂牌。", number=patent.number,
+                                conflict=conflict, id=other.id), field="patent_ids")
+
+
+def slot_for(listing: Listing) -> ListingSlot | None:
+    if listing.status not in LIVE_STATUSES:
+        return None
+    if listing.kind == ListingKind.transfer:
+        return ListingSlot.transfer
+    if listing.kind == ListingKind.open_licence or listing.is_exclusive:
+        return ListingSlot.exclusivity
+    return None
+
+
+# --- writes -------------------------------------------------------------------------------
+
+def _apply(listing: Listing, data: ListingInput, patents: list[Patent]) -> None:
+    listing.title = data.title.strip()
+    listing.description = (data.description or "").strip()
+    listing.industry = data.industry
+    used = KIND_FIELDS[data.kind]
+    for name in TERM_FIELDS:
+        value = getattr(data, name) if name in used else None
+        if name in ("territory", "purpose"):
+            value = (value or "").strip()
+        setattr(listing, name, value)
+    listing.items = [ListingPatent(patent=p, position=i) for i, p in enumerate(patents)]
+
+
+def create_listing(user, data: ListingInput) -> Listing:
+    """A draft: any member of the owning organisation may prepare one, verified or not."""
+    if not user.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    patents = _load_patents(user, data.patent_ids)
+    validate_terms(data, patents)
+    listing = Listing(owner_id=user.organization_id, created_by_id=user.id, kind=data.kind,
+                      status=ListingStatus.draft)
+    _apply(listing, data, patents)
+    db.session.add(listing)
+    db.session.flush()
+    return listing
+
+
+def update_listing(listing: Listing, user, data: ListingInput) -> Listing:
+    if not listing.can_edit(user):
+        raise PermissionDenied(_("只有挂牌方可以在草稿或已发布状态下修改挂牌。"))
+    if data.kind != listing.kind:
+        raise DomainError(_("挂牌类型不能修改；请撤回后重新挂牌。"), field="kind")
+    patents = _load_patents(user, data.patent_ids)
+    validate_terms(data, patents)
+    _apply(listing, data, patents)
+    if listing.status in LIVE_STATUSES:
+        db.session.flush()
+        check_offerable(listing)
+        _sync_slots(listing)
+    db.session.flush()
+    return listing
+
+
+def _sync_slots(listing: Listing) -> None:
+    slot = slot_for(listing)
+    for item in listing.items:
+        item.slot = slot
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        # Another listing took the slot between our check and our write.
+        raise DomainError(_("其中的专利刚被另一个挂牌占用（转让、开放许可或独占/排他许可），请刷新后重试。"),
+                          field="patent_ids") from error
+
+
+def transition(listing: Listing, to: ListingStatus) -> None:
+    """The one function that moves a listing; it refuses moves the lifecycle does not allow."""
+    if to not in TRANSITIONS[listing.status]:
+        raise DomainError(_("挂牌不能从“%(from)s”变为“%(to)s”。", **{"from": listing.status.label, "to": to.label}))
+    listing.status = to
+    now = utcnow()
+    if to == ListingStatus.published and listing.published_at is None:
+        listing.published_at = now
+    if to in (ListingStatus.closed, ListingStatus.withdrawn, ListingStatus.expired):
+        listing.ended_at = now
+    _sync_slots(listing)
+
+
+def publish_listing(listing: Listing, user) -> None:
+    if not listing.is_owned_by(user):
+        raise PermissionDenied(_("只有挂牌方可以发布。"))
+    ensure_can_act(user)
+    data = ListingInput(kind=listing.kind, title=listing.title, patent_ids=[p.id for p in listing.patents],
+                        **{name: getattr(listing, name) for name in TERM_FIELDS})
+    validate_terms(data, listing.patents)
+    check_offerable(listing)
+    transition(listing, ListingStatus.published)
+
+
+def withdraw_listing(listing: Listing, user) -> None:
+    if not (listing.is_owned_by(user) or (user.is_authenticated and user.is_operator)):
+        raise PermissionDenied(_("只有挂牌方或平台运营人员可以撤回挂牌。"))
+    transition(listing, ListingStatus.withdrawn)
+
+
+def expire_listings(today: date | None = None) -> list[Listing]:
+    """Mark live listings whose patents lapsed, expired or were invalidated. Safe to run daily."""
+    today = today or date.today()
+    out_of_force = (Patent.legal_status.in_([LegalStatus.lapsed, LegalStatus.expired, LegalStatus.invalidated])
+                    | (Patent.expires_on < today))
+    listings = db.session.scalars(
+        db.select(Listing).join(ListingPatent).join(Patent)
+        .where(Listing.status.in_(LIVE_STATUSES), out_of_force).distinct()
+    ).all()
+    for listing in listings:
+        transition(listing, ListingStatus.expired)
+    # Patents whose term ran out are expired in the registry too.
+    for patent in db.session.scalars(db.select(Patent).where(Patent.expires_on < today,
+                                                            Patent.legal_status.in_([LegalStatus.granted, LegalStatus.pending]))):
+        patent.legal_status = LegalStatus.expired
+    db.session.flush()
+    return listings

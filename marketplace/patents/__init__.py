@@ -1,0 +1,7 @@
+"""The patent registry: numbers and IPC codes, patents, import."""
+
+from flask import Blueprint
+
+bp = Blueprint("patents", __name__)
+
+from . import models  # noqa: E402,F401

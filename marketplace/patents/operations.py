@@ -1,0 +1,178 @@
+"""Writes on the patent registry: add or update one patent from what a holder typed or imported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+
+from ..errors import DomainError, PermissionDenied
+from ..extensions import db
+from .models import LegalStatus, Patent, PatentType
+from .numbers import (
+    NumberError,
+    canonical_application_number,
+    canonical_ipc_list,
+    canonical_publication_number,
+    granted_from_publication_number,
+    is_pct_national_phase,
+    type_from_application_number,
+    type_from_publication_number,
+)
+
+
+@dataclass
+class PatentInput:
+    """One patent as stated by a form or an import row (raw text, checked by `clean`)."""
+
+    title: str = ""
+    app_no: str = ""
+    pub_no: str = ""
+    patent_type: str = ""
+    abstract: str = ""
+    first_claim: str = ""
+    claims_count: int | None = None
+    ipc_codes: list[str] | str = field(default_factory=list)
+    applicants: str = ""
+    inventors: str = ""
+    app_date: date | None = None
+    pub_date: date | None = None
+    grant_date: date | None = None
+    legal_status: str = ""
+    is_pct: bool = False
+    evaluation_report_no: str = ""
+    province: str = ""
+    source: str = ""
+
+
+@dataclass
+class CleanPatent:
+    values: dict
+
+
+def clean(data: PatentInput) -> CleanPatent:
+    """Validate and canonicalise; raise DomainError naming the field on the first problem."""
+    title = (data.title or "").strip()
+    if not title:
+        raise DomainError(_("请填写专利名称。"), field="title")
+    if len(title) > 500:
+        raise DomainError(_("专利名称过长（最多 500 字）。"), field="title")
+    app_no = pub_no = None
+    try:
+        if (data.app_no or "").strip():
+            app_no = canonical_application_number(data.app_no)
+    except NumberError as error:
+        raise DomainError(str(error), field="app_no") from error
+    try:
+        if (data.pub_no or "").strip():
+            pub_no = canonical_publication_number(data.pub_no)
+    except NumberError as error:
+        raise DomainError(str(error), field="pub_no") from error
+    if not app_no and not pub_no:
+        raise DomainError(_("请填写申请号（或公开/公告号）。"), field="app_no")
+    try:
+        ipc_codes = canonical_ipc_list(data.ipc_codes)
+    except NumberError as error:
+        raise DomainError(str(error), field="ipc_codes") from error
+
+    type_text = (data.patent_type or "").strip()
+    patent_type = _parse_type(type_text) if type_text else None
+    if type_text and patent_type is None:
+        raise DomainError(_("专利类型应为发明、实用新型或外观设计。"), field="patent_type")
+    derived = (type_from_application_number(app_no) if app_no else None) or (
+        type_from_publication_number(pub_no) if pub_no else None)
+    if patent_type is None:
+        patent_type = PatentType(derived) if derived else None
+    elif derived and derived != patent_type.value:
+        raise DomainError(_("专利类型与申请号不符：该申请号是%(type)s。", type=PatentType(derived).label), field="patent_type")
+    if patent_type is None:
+        raise DomainError(_("请选择专利类型。"), field="patent_type")
+
+    if data.grant_date and data.app_date and data.grant_date < data.app_date:
+        raise DomainError(_("授权日不能早于申请日。"), field="grant_date")
+    if data.app_date and data.app_date > date.today():
+        raise DomainError(_("申请日不能晚于今天。"), field="app_date")
+    if data.claims_count is not None and not (0 <= int(data.claims_count) <= 1000):
+        raise DomainError(_("权利要求项数应在 0–1000 之间。"), field="claims_count")
+
+    status_text = (data.legal_status or "").strip()
+    if status_text:
+        legal_status = _parse_status(status_text)
+        if legal_status is None:
+            raise DomainError(_("法律状态应为审查中、有效、失效、届满或无效。"), field="legal_status")
+    elif data.grant_date or (pub_no and granted_from_publication_number(pub_no)):
+        legal_status = LegalStatus.granted
+    else:
+        legal_status = LegalStatus.pending
+    return CleanPatent(values={
+        "title": title, "app_no": app_no, "pub_no": pub_no, "patent_type": patent_type,
+        "abstract": (data.abstract or "").strip(), "first_claim": (data.first_claim or "").strip(),
+        "claims_count": data.claims_count, "ipc_codes": ipc_codes,
+        "applicants": (data.applicants or "").strip(), "inventors": (data.inventors or "").strip(),
+        "app_date": data.app_date, "pub_date": data.pub_date, "grant_date": data.grant_date,
+        "legal_status": legal_status, "is_pct": bool(data.is_pct) or bool(app_no and is_pct_national_phase(app_no)),
+        "evaluation_report_no": (data.evaluation_report_no or "").strip(),
+        "province": (data.province or "").strip()[:40], "source": (data.source or "").strip()[:300],
+    })
+
+
+TYPE_WORDS = {"invention": PatentType.invention, "发明": PatentType.invention, "发明专利": PatentType.invention,
+              "utility": PatentType.utility, "实用新型": PatentType.utility, "design": PatentType.design,
+              "外观设计": PatentType.design, "外观": PatentType.design}
+STATUS_WORDS = {"pending": LegalStatus.pending, "审查中": LegalStatus.pending, "在审": LegalStatus.pending,
+                "granted": LegalStatus.granted, "有效": LegalStatus.granted, "授权": LegalStatus.granted,
+                "lapsed": LegalStatus.lapsed, "失效": LegalStatus.lapsed, "expired": LegalStatus.expired,
+                "届满": LegalStatus.expired, "invalidated": LegalStatus.invalidated, "无效": LegalStatus.invalidated}
+
+
+def _parse_type(text: str) -> PatentType | None:
+    return TYPE_WORDS.get(text.strip().lower())
+
+
+def _parse_status(text: str) -> LegalStatus | None:
+    return STATUS_WORDS.get(text.strip().lower())
+
+
+def find_existing(values: dict) -> Patent | None:
+    """The same patent already in the registry: by application number, else publication number."""
+    if values["app_no"]:
+        found = db.session.scalar(db.select(Patent).where(Patent.app_no == values["app_no"]))
+        if found:
+            return found
+    if values["pub_no"]:
+        return db.session.scalar(db.select(Patent).where(Patent.pub_no == values["pub_no"]))
+    return None
+
+
+def save_patent(owner, data: PatentInput, patent: Patent | None = None) -> tuple[Patent, bool]:
+    """Add a patent, or update `patent` (or the registry's copy of the same number).
+
+    Returns (patent, changed). A patent registered by another organisation is refused."""
+    values = clean(data).values
+    existing = find_existing(values)
+    if patent is not None and existing is not None and existing.id != patent.id:
+        raise DomainError(_("该申请号已登记为另一件专利。"), field="app_no")
+    target = patent or existing
+    if target is not None and target.owner_id != owner.id:
+        raise PermissionDenied(_("专利 %(number)s 已由其他机构登记。如权属有误，请联系平台。", number=target.number))
+    if target is None:
+        target = Patent(owner_id=owner.id, **values)
+        db.session.add(target)
+        db.session.flush()
+        return target, True
+    changed = False
+    for name, value in values.items():
+        if not value and name in ("abstract", "first_claim", "applicants", "inventors", "province", "source",
+                                  "evaluation_report_no"):
+            continue  # a sparser file does not erase what is known
+        if value is None and name not in ("app_no", "pub_no"):
+            continue
+        if value is None:
+            continue
+        if getattr(target, name) != value:
+            setattr(target, name, value)
+            changed = True
+    if changed:
+        db.session.flush()
+    return target, changed
