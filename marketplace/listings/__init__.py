@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("listings", __name__)
 
-from . import models  # noqa: E402,F401
+from . import models, routes  # noqa: E402,F401
 
 
 def init_app(app):
