@@ -19,6 +19,8 @@ FEATURES = [
     "marketplace.notify",
     "marketplace.patents",
     "marketplace.listings",
+    "marketplace.ledger",
+    "marketplace.deals",
 ]
 
 

@@ -83,7 +83,7 @@ class ListingInput:
 
 # --- validation -----------------------------------------------------------------------
 
-def _amount(value, field: str, *, allow_zero: bool = False) -> Decimal | None:
+def parse_amount(value, field: str, *, allow_zero: bool = False) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
@@ -99,7 +99,7 @@ def _amount(value, field: str, *, allow_zero: bool = False) -> Decimal | None:
     return amount
 
 
-def _percent(value, field: str, *, low=Decimal("0"), allow_low=True) -> Decimal | None:
+def parse_percent(value, field: str, *, low=Decimal("0"), allow_low=True) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
@@ -122,13 +122,13 @@ def validate_terms(data: ListingInput, patents: list[Patent]) -> None:
     if len(patents) > MAX_PATENTS_PER_LISTING:
         raise DomainError(_("一个挂牌最多包含 %(n)d 件专利。", n=MAX_PATENTS_PER_LISTING), field="patent_ids")
     kind = data.kind
-    data.fee_amount = _amount(data.fee_amount, "fee_amount", allow_zero=True)
-    data.asking_price = _amount(data.asking_price, "asking_price")
-    data.valuation = _amount(data.valuation, "valuation")
-    data.amount_wanted = _amount(data.amount_wanted, "amount_wanted")
-    data.royalty_rate = _percent(data.royalty_rate, "royalty_rate")
-    data.sme_discount = _percent(data.sme_discount, "sme_discount")
-    data.equity_share = _percent(data.equity_share, "equity_share", allow_low=False)
+    data.fee_amount = parse_amount(data.fee_amount, "fee_amount", allow_zero=True)
+    data.asking_price = parse_amount(data.asking_price, "asking_price")
+    data.valuation = parse_amount(data.valuation, "valuation")
+    data.amount_wanted = parse_amount(data.amount_wanted, "amount_wanted")
+    data.royalty_rate = parse_percent(data.royalty_rate, "royalty_rate")
+    data.sme_discount = parse_percent(data.sme_discount, "sme_discount")
+    data.equity_share = parse_percent(data.equity_share, "equity_share", allow_low=False)
     if data.term_start and data.term_end and data.term_end <= data.term_start:
         raise DomainError(_("许可期限的结束日期必须晚于开始日期。"), field="term_end")
 

@@ -1,0 +1,228 @@
+"""Deals (交易): open licences accepted on published terms, and negotiated licences,
+transfers and equity contributions, each moving through the state machine of its kind."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Organization, User
+from ..extensions import db
+from ..listings.models import LicenceType, Listing
+from ..patents.models import Patent
+from ..types import Money, StrEnumType, UTCDateTime, utcnow
+from ..workflow import Machine, Step, Workflowed
+
+
+class DealKind(enum.StrEnum):
+    open_licence = "open_licence"
+    licence = "licence"
+    transfer = "transfer"
+    equity = "equity"
+
+    @property
+    def label(self) -> str:
+        return str({"open_licence": _l("开放许可"), "licence": _l("许可"), "transfer": _l("转让"),
+                    "equity": _l("作价入股")}[self])
+
+
+class DealStatus(enum.StrEnum):
+    accepted = "accepted"
+    paid = "paid"
+    recorded = "recorded"
+    proposed = "proposed"
+    negotiating = "negotiating"
+    agreed = "agreed"
+    completed = "completed"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(DEAL_STATUS_LABELS[self])
+
+
+DEAL_STATUS_LABELS = {
+    DealStatus.accepted: _l("已生效（待付款）"), DealStatus.paid: _l("已付款（待备案）"),
+    DealStatus.recorded: _l("已备案"), DealStatus.proposed: _l("已提议"), DealStatus.negotiating: _l("协商中"),
+    DealStatus.agreed: _l("已达成一致"), DealStatus.completed: _l("已完成"), DealStatus.rejected: _l("已拒绝"),
+    DealStatus.cancelled: _l("已取消"),
+}
+
+OPEN_LICENCE_MACHINE = Machine(
+    name="open_licence",
+    initial=DealStatus.accepted.value,
+    terminal={DealStatus.recorded.value, DealStatus.cancelled.value},
+    steps=[
+        Step("accepted", "paid", "holder", _l("确认已收款"), needs=("paid_on",)),
+        Step("paid", "recorded", "either", _l("登记备案号"), needs=("recordation_no",)),
+        Step("accepted", "cancelled", "either", _l("取消许可")),
+    ],
+)
+
+NEGOTIATED_MACHINE = Machine(
+    name="negotiated",
+    initial=DealStatus.proposed.value,
+    terminal={DealStatus.completed.value, DealStatus.rejected.value, DealStatus.cancelled.value},
+    steps=[
+        Step("proposed", "negotiating", "offeree", _l("还价")),
+        Step("negotiating", "negotiating", "offeree", _l("还价")),
+        Step("proposed", "agreed", "offeree", _l("同意当前条件")),
+        Step("negotiating", "agreed", "offeree", _l("同意当前条件")),
+        Step("agreed", "completed", "holder", _l("确认交易完成")),
+        Step("proposed", "rejected", "offeree", _l("拒绝")),
+        Step("negotiating", "rejected", "offeree", _l("拒绝")),
+        Step("proposed", "cancelled", "either", _l("撤销")),
+        Step("negotiating", "cancelled", "either", _l("撤销")),
+        Step("agreed", "cancelled", "either", _l("终止交易")),
+    ],
+)
+
+
+class Deal(Workflowed, db.Model):
+    __tablename__ = "deal"
+    ledger_subject_type = "deal"
+    __table_args__ = (
+        CheckConstraint("holder_org_id != counterparty_org_id", name="two_parties"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+        CheckConstraint("royalty_rate IS NULL OR (royalty_rate >= 0 AND royalty_rate <= 100)", name="royalty_percent"),
+        CheckConstraint(
+            "(kind = 'open_licence' AND status IN ('accepted', 'paid', 'recorded', 'cancelled')) OR "
+            "(kind != 'open_licence' AND status IN ('proposed', 'negotiating', 'agreed', 'completed', 'rejected', 'cancelled'))",
+            name="status_fits_kind"),
+        CheckConstraint("(kind = 'licence') = (licence_type IS NOT NULL) OR kind = 'open_licence'",
+                        name="licence_type_for_licences"),
+        # A transfer or an exclusive/sole licence concludes at most once per listing: the
+        # operation sets `conclusion_key` to the listing id when such a deal is agreed.
+        UniqueConstraint("conclusion_key", name="uq_deal_conclusion_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[DealKind] = mapped_column(StrEnumType(DealKind))
+    status: Mapped[DealStatus] = mapped_column(StrEnumType(DealStatus), index=True)
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listing.id"), index=True)
+    holder_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    counterparty_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    licence_type: Mapped[LicenceType | None] = mapped_column(StrEnumType(LicenceType))
+    amount: Mapped[Decimal | None] = mapped_column(Money())  # the fee or price currently on the table / agreed
+    royalty_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    terms: Mapped[str] = mapped_column(Text, default="")
+    term_end: Mapped[date | None] = mapped_column(Date)
+    notice: Mapped[str] = mapped_column(Text, default="")  # the licensee's written notice (open licence)
+    recordation_due: Mapped[date | None] = mapped_column(Date)  # 备案 within 3 months
+    recordation_no: Mapped[str] = mapped_column(String(60), default="")
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    conclusion_key: Mapped[int | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    listing: Mapped[Listing | None] = relationship()
+    holder: Mapped[Organization] = relationship(foreign_keys=[holder_org_id])
+    counterparty: Mapped[Organization] = relationship(foreign_keys=[counterparty_org_id])
+    created_by: Mapped[User | None] = relationship()
+    items: Mapped[list[DealPatent]] = relationship(cascade="all, delete-orphan", back_populates="deal")
+    offers: Mapped[list[DealOffer]] = relationship(cascade="all, delete-orphan", back_populates="deal",
+                                                   order_by="DealOffer.version")
+
+    @property
+    def patents(self) -> list[Patent]:
+        return [item.patent for item in self.items]
+
+    @property
+    def machine(self) -> Machine:
+        return OPEN_LICENCE_MACHINE if self.kind == DealKind.open_licence else NEGOTIATED_MACHINE
+
+    @property
+    def latest_offer(self) -> DealOffer | None:
+        return self.offers[-1] if self.offers else None
+
+    @property
+    def is_exclusive_conclusion(self) -> bool:
+        """Concluding this deal uses the listing up: a transfer or equity contribution (the
+        patents change owner), or a sole/exclusive licence."""
+        return self.kind in (DealKind.transfer, DealKind.equity) or (
+            self.kind == DealKind.licence and self.licence_type in (LicenceType.sole, LicenceType.exclusive))
+
+    def party_of(self, user) -> str | None:
+        if not getattr(user, "is_authenticated", False):
+            return None
+        if user.organization_id == self.holder_org_id:
+            return "holder"
+        if user.organization_id == self.counterparty_org_id:
+            return "counterparty"
+        return None
+
+    def roles_of(self, user) -> set[str]:
+        party = self.party_of(user)
+        if party is None:
+            return set()
+        roles = {party}
+        offer = self.latest_offer
+        if offer is not None and offer.by_org_id != user.organization_id:
+            roles.add("offeree")
+        return roles
+
+    def can_view(self, user) -> bool:
+        return self.party_of(user) is not None or (getattr(user, "is_authenticated", False) and user.is_operator)
+
+    def ledger_context(self) -> dict:
+        beneficiary = self.counterparty  # the enterprise served: licensee, assignee, investee
+        return {
+            "deal_kind": self.kind.value, "holder_org": self.holder, "counterparty_org": self.counterparty,
+            "beneficiary_org": beneficiary, "patent_ids": [item.patent_id for item in self.items],
+            "amount": self.amount,
+        }
+
+    def on_enter(self, status: str, actor, data: dict) -> None:
+        from . import effects
+
+        effects.on_enter(self, status, actor, data)
+
+    def notify_parties(self, step, actor) -> None:
+        from . import effects
+
+        effects.notify(self, step, actor)
+
+    def __repr__(self) -> str:
+        return f"<Deal {self.id} {self.kind.value} {self.status.value}>"
+
+
+class DealPatent(db.Model):
+    __tablename__ = "deal_patent"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True)
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patent.id"), primary_key=True, index=True)
+
+    deal: Mapped[Deal] = relationship(back_populates="items")
+    patent: Mapped[Patent] = relationship()
+
+
+class DealOffer(db.Model):
+    """One version of the terms, proposed by one side; the other side may accept or counter."""
+
+    __tablename__ = "deal_offer"
+    __table_args__ = (
+        UniqueConstraint("deal_id", "version", name="uq_deal_offer_version"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+        CheckConstraint("royalty_rate IS NULL OR (royalty_rate >= 0 AND royalty_rate <= 100)", name="royalty_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    by_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    royalty_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    terms: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    deal: Mapped[Deal] = relationship(back_populates="offers")
+    by_org: Mapped[Organization] = relationship()

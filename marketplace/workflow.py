@@ -1,0 +1,136 @@
+"""State machines as data, and the one function that applies a transition.
+
+Deals, pledge reviews and insurance policies each declare a `Machine`: a table of allowed
+steps (from, to, who may take it, what data it needs). `apply_transition` checks the step
+and the actor, changes the status, lets the subject react (`on_enter`), appends the ledger
+entry and notifies the other side — in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from .errors import DomainError, PermissionDenied
+from .ledger import operations as ledger
+
+
+@dataclass(frozen=True)
+class Step:
+    source: str
+    target: str
+    by: str  # a role the subject grants: holder, counterparty, offeree, bank, insurer, either, system
+    label: object  # lazy-translated verb shown on the button
+    needs: tuple[str, ...] = ()  # keys that must be present in `data`
+
+
+@dataclass
+class Machine:
+    name: str
+    steps: list[Step]
+    initial: str
+    terminal: set[str] = field(default_factory=set)
+
+    def step(self, source: str, target: str) -> Step | None:
+        for step in self.steps:
+            if step.source == source and step.target == target:
+                return step
+        return None
+
+    def steps_from(self, source: str) -> list[Step]:
+        return [s for s in self.steps if s.source == source]
+
+
+class Workflowed:
+    """What a subject of a machine provides. Subclasses are SQLAlchemy models."""
+
+    ledger_subject_type: str = ""
+
+    @property
+    def machine(self) -> Machine:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def roles_of(self, user) -> set[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def ledger_context(self) -> dict:  # pragma: no cover - abstract
+        """deal_kind, holder_org, counterparty_org, beneficiary_org, patent_ids, amount."""
+        raise NotImplementedError
+
+    def on_enter(self, status: str, actor, data: dict) -> None:
+        """React to entering `status` (timestamps, encumbrances, ownership); may raise DomainError."""
+
+    def notify_parties(self, step: Step, actor) -> None:
+        """Tell the other side; subjects override."""
+
+    def available_steps(self, user) -> list[Step]:
+        roles = self.roles_of(user)
+        return [s for s in self.machine.steps_from(self.status_value) if _allowed(s, roles)]
+
+    @property
+    def status_value(self) -> str:
+        return getattr(self.status, "value", self.status)
+
+
+def _allowed(step: Step, roles: set[str]) -> bool:
+    if step.by == "either":
+        return bool(roles & {"holder", "counterparty"})
+    return step.by in roles
+
+
+def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | None = None,
+                     amount: Decimal | None = None, occurred_on: date | None = None,
+                     status_enum: Callable | None = None):
+    """Move `subject` to `target` if its machine allows `actor` to; write the ledger entry."""
+    from .accounts.operations import ensure_can_act
+
+    data = dict(data or {})
+    source = subject.status_value
+    step = subject.machine.step(source, target)
+    if step is None:
+        raise DomainError(_("当前状态下不能执行此操作（%(source)s → %(target)s）。",
+                            source=_label(subject, source), target=_label(subject, target)))
+    if step.by != "system":
+        if actor is None or not actor.is_authenticated:
+            raise PermissionDenied(_("请先登录。"))
+        if not _allowed(step, subject.roles_of(actor)):
+            raise PermissionDenied(_("您不是可以执行此步骤的一方。"))
+        ensure_can_act(actor)
+    for key in step.needs:
+        if data.get(key) in (None, ""):
+            raise DomainError(_("缺少必填信息。"), field=key)
+    enum_cls = status_enum or type(subject.status)
+    subject.status = enum_cls(target)
+    subject.on_enter(target, actor, data)
+    context = subject.ledger_context()
+    entry = ledger.append(
+        event="transition", subject_type=subject.ledger_subject_type, subject_id=subject.id,
+        from_status=source, to_status=target, amount=amount if amount is not None else context.get("amount"),
+        actor=actor, occurred_on=occurred_on, details={k: v for k, v in data.items() if v not in (None, "")},
+        **{k: v for k, v in context.items() if k != "amount"},
+    )
+    subject.notify_parties(step, actor)
+    return entry
+
+
+def record_creation(subject: Workflowed, actor, *, amount: Decimal | None = None, data: dict | None = None,
+                    occurred_on: date | None = None):
+    """The ledger entry for a subject that has just been created in its initial status."""
+    context = subject.ledger_context()
+    return ledger.append(
+        event="created", subject_type=subject.ledger_subject_type, subject_id=subject.id,
+        from_status=None, to_status=subject.status_value,
+        amount=amount if amount is not None else context.get("amount"), actor=actor, occurred_on=occurred_on,
+        details={k: v for k, v in (data or {}).items() if v not in (None, "")},
+        **{k: v for k, v in context.items() if k != "amount"},
+    )
+
+
+def _label(subject, status: str) -> str:
+    try:
+        return str(type(subject.status)(status).label)
+    except (ValueError, AttributeError):
+        return status
