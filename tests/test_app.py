@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from marketplace import create_app
-from marketplace.extensions import db
 from marketplace.config import ConfigurationError, load_secret_key, normalise_database_url
+from marketplace.extensions import db
 
 
 def test_home_page_is_chinese_and_explains_the_pool(client):

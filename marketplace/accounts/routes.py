@@ -12,8 +12,16 @@ from ..forms import attach_domain_error
 from ..urls import safe_next
 from . import bp, operations
 from .forms import (
-    ChangePasswordForm, ConfirmForm, ForgotPasswordForm, InviteForm, JoinForm, LoginForm,
-    ProfileForm, RegisterForm, RejectForm, ResetPasswordForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    InviteForm,
+    JoinForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    RejectForm,
+    ResetPasswordForm,
 )
 from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, User, organisation_counts
 
