@@ -220,8 +220,6 @@ def join(token: str):
     if invitation is None:
         flash(_("邀请链接无效或已过期，请向机构管理员重新索取。"), "danger")
         return redirect(url_for("main.home"))
-    if current_user.is_authenticated:
-        logout_user()
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -231,6 +229,8 @@ def join(token: str):
             attach_domain_error(form, error)
         else:
             db.session.commit()
+            # Signing out (a POST, never the GET of the link) also drops another user's remember-me cookie.
+            logout_user()
             login_user(user)
             flash(_("欢迎加入%(org)s。", org=invitation.organization.name), "success")
             return redirect(url_for("main.dashboard"))
