@@ -305,7 +305,8 @@ def operator_users():
     q = (request.args.get("q") or "").strip()
     query = db.select(User).join(User.organization).order_by(User.id)
     if q:
-        like = f"%{q}%"
-        query = query.where(db.or_(User.email.ilike(like), User.name.ilike(like), Organization.name.ilike(like)))
+        # What the operator typed is text, not a LIKE pattern: "%" and "_" match only themselves.
+        query = query.where(db.or_(*(column.icontains(q, autoescape=True)
+                                     for column in (User.email, User.name, Organization.name))))
     page = db.paginate(query, per_page=50)
     return render_template("operator/users.html", page=page, q=q)
