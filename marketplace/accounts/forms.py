@@ -15,8 +15,14 @@ REGISTRABLE_KINDS = [k for k in OrgKind if k != OrgKind.regulator]
 required = DataRequired(message=_l("此项必填。"))
 
 
+def strip(value):
+    """Spaces around a pasted code or address are not part of it."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(label):
-    return EmailField(label, validators=[required, Email(message=_l("请输入有效的邮箱地址。")), Length(max=254)])
+    return EmailField(label, validators=[required, Email(message=_l("请输入有效的邮箱地址。")), Length(max=254)],
+                      filters=[strip])
 
 
 def new_password_fields():
@@ -31,7 +37,8 @@ class RegisterForm(FlaskForm):
     kind = SelectField(_l("机构类型"), choices=choices((k.value, ORG_KIND_LABELS[k]) for k in REGISTRABLE_KINDS),
                        validators=[required])
     is_sme = BooleanField(_l("中小微企业"), description=_l("仅企业适用。"))
-    uscc = StringField(_l("统一社会信用代码"), validators=[required, Length(min=18, max=18, message=_l("统一社会信用代码为 18 位。"))])
+    uscc = StringField(_l("统一社会信用代码"), filters=[strip],
+                       validators=[required, Length(min=18, max=18, message=_l("统一社会信用代码为 18 位。"))])
     region = StringField(_l("所在地区"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=40)])

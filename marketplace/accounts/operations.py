@@ -13,10 +13,10 @@ from sqlalchemy import func
 
 from ..errors import DomainError, NotVerified, PermissionDenied
 from ..extensions import db
-from ..notify.operations import notify_organization, send_mail
+from ..notify.operations import notify_organization, notify_user, send_mail
 from ..types import utcnow
 from . import throttle
-from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, User
+from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, SiteRole, User
 from .validation import canonical_uscc, password_problems
 
 
@@ -79,9 +79,8 @@ def register_organization(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    for operator in db.session.scalars(db.select(User).where(User.site_role == "operator")):
-        from ..notify.operations import notify_user
-
+    operators = db.select(User).where(User.site_role == SiteRole.operator, User.active)
+    for operator in db.session.scalars(operators):
         notify_user(operator, _("新机构待审核：%(name)s", name=org.name),
                     url_for("accounts.operator_org", org_id=org.id, _external=True))
     return user

@@ -220,8 +220,6 @@ def join(token: str):
     if invitation is None:
         flash(_("邀请链接无效或已过期，请向机构管理员重新索取。"), "danger")
         return redirect(url_for("main.home"))
-    if current_user.is_authenticated:
-        logout_user()
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -231,6 +229,8 @@ def join(token: str):
             attach_domain_error(form, error)
         else:
             db.session.commit()
+            # Signing out (a POST, never the GET of the link) also drops another user's remember-me cookie.
+            logout_user()
             login_user(user)
             flash(_("欢迎加入%(org)s。", org=invitation.organization.name), "success")
             return redirect(url_for("main.dashboard"))
@@ -305,7 +305,8 @@ def operator_users():
     q = (request.args.get("q") or "").strip()
     query = db.select(User).join(User.organization).order_by(User.id)
     if q:
-        like = f"%{q}%"
-        query = query.where(db.or_(User.email.ilike(like), User.name.ilike(like), Organization.name.ilike(like)))
+        # What the operator typed is text, not a LIKE pattern: "%" and "_" match only themselves.
+        query = query.where(db.or_(*(column.icontains(q, autoescape=True)
+                                     for column in (User.email, User.name, Organization.name))))
     page = db.paginate(query, per_page=50)
     return render_template("operator/users.html", page=page, q=q)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,11 @@ class Verdict:
     locked: bool = False
 
 
+def clock() -> datetime:
+    """The current time for throttling; tests replace it to walk through waits and locks."""
+    return utcnow()
+
+
 def keys_for(email: str, address: str | None) -> list[str]:
     keys = [f"email:{email.strip().lower()}"]
     if address:
@@ -34,39 +40,47 @@ def _wait_after(failures: int) -> int:
     return min(60, 2 ** (failures - slow_after + 1))
 
 
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
 def check(keys: list[str], now: datetime | None = None) -> Verdict:
-    now = now or utcnow()
+    """The strictest verdict over the keys: a lock outweighs a slow-down, a longer wait a shorter."""
+    now = now or clock()
     worst = Verdict(allowed=True)
     for key in keys:
         row = db.session.get(LoginThrottle, key)
-        if row is None:
+        if row is None or _stale(row, now):
             continue
-        if row.locked_until and now < row.locked_until:
-            return Verdict(False, int((row.locked_until - now).total_seconds()) + 1, locked=True)
-        if _expired(row, now):
-            continue
-        ready_at = row.last_failure_at + timedelta(seconds=_wait_after(row.failures))
-        if now < ready_at:
-            wait = int((ready_at - now).total_seconds()) + 1
-            if wait > worst.wait_seconds:
-                worst = Verdict(False, wait)
+        if row.locked_until is not None:
+            verdict = Verdict(False, _seconds_until(row.locked_until, now), locked=True)
+        else:
+            ready_at = row.last_failure_at + timedelta(seconds=_wait_after(row.failures))
+            if now >= ready_at:
+                continue
+            verdict = Verdict(False, _seconds_until(ready_at, now))
+        if (verdict.locked, verdict.wait_seconds) > (worst.locked, worst.wait_seconds):
+            worst = verdict
     return worst
 
 
-def _expired(row: LoginThrottle, now: datetime) -> bool:
+def _stale(row: LoginThrottle, now: datetime) -> bool:
+    """Counting starts afresh once a lock has been served or the window has passed."""
+    if row.locked_until is not None:
+        return now >= row.locked_until
     window = timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-    return now - row.last_failure_at > window and not (row.locked_until and now < row.locked_until)
+    return now - row.last_failure_at > window
 
 
 def record_failure(keys: list[str], now: datetime | None = None) -> None:
-    now = now or utcnow()
+    now = now or clock()
     lock_after = current_app.config["LOGIN_LOCK_AFTER"]
     for key in keys:
         row = db.session.get(LoginThrottle, key)
-        if row is None or _expired(row, now):
-            if row is None:
-                row = LoginThrottle(key=key)
-                db.session.add(row)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, window_started_at=now)
+            db.session.add(row)
+        elif _stale(row, now):
             row.failures = 0
             row.window_started_at = now
             row.locked_until = None
