@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -39,6 +40,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config.get("PROXY_FIX_HOPS"):
+        # Behind nginx: trust X-Forwarded-For/-Proto from that many proxies, so login
+        # throttling sees the client's address, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     from .errors import register_errorhandlers
@@ -55,7 +63,8 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "warning"
     csrf.init_app(app)
 

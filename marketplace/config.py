@@ -57,6 +57,7 @@ def from_environment() -> dict:
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(PROJECT_ROOT / "search_index")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_dir / "uploads")),
         "SESSION_COOKIE_SECURE": env == "production",
+        "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0") or 0),
         "REMEMBER_COOKIE_SECURE": env == "production",
     }
 

@@ -214,8 +214,9 @@ def make():
 
 def login(client, user: User) -> None:
     """Sign in without the form (the form itself is tested in test_auth)."""
+    session_id = user.get_id()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 

@@ -522,3 +522,47 @@ def test_register_and_login_forgive_spaces_around_the_uscc_and_email(client):
     client.post("/logout")
     response = client.post("/login", data={"email": " lin@haixia-optics.cn ", "password": NEW_PASSWORD})
     assert location_path(response) == "/dashboard"
+
+
+def test_changing_the_password_ends_other_sessions(app, make):
+    """A session (or remember-me cookie) issued before a password change stops working."""
+    from marketplace.accounts.operations import change_password
+    from marketplace.extensions import db
+
+    from .conftest import PASSWORD, login
+
+    user = make.user()
+    other_device = app.test_client()
+    login(other_device, user)
+    assert other_device.get("/dashboard").status_code == 200
+    with app.test_request_context():
+        change_password(user, PASSWORD, "Brand-New-Pass-77")
+    db.session.commit()
+    response = other_device.get("/dashboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_message_is_translatable_and_flashes_as_text(client):
+    response = client.get("/dashboard", follow_redirects=True)
+    assert "请先登录。" in response.get_data(as_text=True)
+
+
+def test_proxy_fix_makes_throttling_see_the_client_address(app):
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    proxied = create_app(dict(app.config, PROXY_FIX_HOPS=1))
+    seen = {}
+
+    @proxied.get("/__addr")
+    def addr():
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return "ok"
+
+    proxied.test_client().get("/__addr", headers={"X-Forwarded-For": "203.0.113.9"},
+                              environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert seen["addr"] == "203.0.113.9"
+    with proxied.app_context():
+        db.engine.dispose()

@@ -30,9 +30,10 @@ def csrf_client(csrf_app):
     return csrf_app.test_client()
 
 
-def sign_in(client, user_id: int) -> None:
+def sign_in(client, user) -> None:
+    session_id = user.get_id()  # read before the other app's context closes the session
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 
@@ -100,14 +101,14 @@ def test_register_with_the_token_from_the_form_works(csrf_client):
 
 @pytest.mark.parametrize("token", [None, FORGED])
 def test_logout_without_a_valid_token_keeps_the_session(csrf_client, make, token):
-    sign_in(csrf_client, make.user().id)
+    sign_in(csrf_client, make.user())
     csrf_client.get("/dashboard")
     refused(csrf_client.post("/logout", data={} if token is None else {"csrf_token": token}))
     assert signed_in(csrf_client)
 
 
 def test_logout_with_the_token_from_the_page_works(csrf_client, make):
-    sign_in(csrf_client, make.user().id)
+    sign_in(csrf_client, make.user())
     token = csrf_token_in(csrf_client.get("/dashboard"))  # the logout button in the menu
     assert location_path(csrf_client.post("/logout", data={"csrf_token": token})) == "/"
     assert not signed_in(csrf_client)
@@ -120,7 +121,7 @@ def pending_org(make) -> int:
 
 @pytest.mark.parametrize("token", [None, FORGED])
 def test_operator_verify_without_a_valid_token_changes_nothing(csrf_client, make, pending_org, token):
-    sign_in(csrf_client, make.user(operator=True, role=OrgRole.admin).id)
+    sign_in(csrf_client, make.user(operator=True, role=OrgRole.admin))
     csrf_client.get(f"/operator/organisations/{pending_org}")
     refused(csrf_client.post(f"/operator/organisations/{pending_org}/verify",
                              data={} if token is None else {"csrf_token": token}))
@@ -131,7 +132,7 @@ def test_operator_verify_without_a_valid_token_changes_nothing(csrf_client, make
 
 
 def test_operator_verify_with_the_token_from_the_page_works(csrf_client, make, pending_org):
-    sign_in(csrf_client, make.user(operator=True, role=OrgRole.admin).id)
+    sign_in(csrf_client, make.user(operator=True, role=OrgRole.admin))
     token = csrf_token_in(csrf_client.get(f"/operator/organisations/{pending_org}"))
     response = csrf_client.post(f"/operator/organisations/{pending_org}/verify", data={"csrf_token": token})
     assert location_path(response) == "/operator/organisations"

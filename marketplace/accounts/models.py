@@ -128,6 +128,14 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method=method)
         self.password_changed_at = utcnow()
 
+    def get_id(self) -> str:
+        """The session identifier: id plus a marker of the password hash, so changing or
+        resetting the password ends every other session and remember-me cookie."""
+        import hashlib
+
+        marker = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}.{marker}"
+
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 

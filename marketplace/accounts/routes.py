@@ -27,8 +27,11 @@ from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, User,
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str):
+    user_id, _dot, _marker = session_id.partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # A session issued before the password changed no longer matches.
+    return user if user is not None and user.get_id() == session_id else None
 
 
 def operator_required(view):
