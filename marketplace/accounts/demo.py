@@ -67,14 +67,3 @@ def organisations_and_users(ctx: DemoContext) -> None:
             member.set_password(demo_password())  # not printed: sign in as the admin
             db.session.add(member)
             ctx.users[key + ".member"] = member
-    # One organisation still waiting for the operator, so the verification queue is not empty.
-    pending = Organization(name="福州启明新材料科技有限公司", kind=OrgKind.enterprise, is_sme=True,
-                           uscc=make_uscc(ctx.rng, "9", "1"), region="福建省福州市鼓楼区", status=OrgStatus.pending)
-    db.session.add(pending)
-    db.session.flush()
-    user = User(email="qiming@demo.ip-pool.cn", name=person_name(ctx.rng), organization=pending, org_role=OrgRole.admin)
-    password = demo_password()
-    user.set_password(password)
-    db.session.add(user)
-    ctx.orgs["ent_qiming_pending"] = pending
-    ctx.logins.append(("待审核企业", user.email, password))
