@@ -168,3 +168,13 @@ def test_inactive_operators_are_not_told_of_new_applicants(make, operator):
         password="Tide-Lantern-2025")
     assert len(mails_to(operator.email)) == 1
     assert mails_to("retired-operator@example.cn") == []
+
+
+def test_operator_dashboard_counts_the_verification_queue(client, make, as_user, operator):
+    make.org("enterprise", status="pending")
+    make.org("bank", status="pending")
+    as_user(operator)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "待审核机构" in html
+    panel = html[html.index('data-testid="todo-panels"'):]
+    assert ">2</span>" in panel[:800]

@@ -11,6 +11,8 @@ from . import commands, demo, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from . import panels  # noqa: F401 - registers the operator's queue on the dashboard
+
     nav.add(_l("机构审核"), "accounts.operator_orgs", nav.operator, order=80)
     nav.add(_l("用户"), "accounts.operator_users", nav.operator, order=81)
     nav.add(_l("我的机构"), "accounts.my_org", nav.signed_in, order=20, section="user")

@@ -17,7 +17,9 @@ def home():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render_template("main/dashboard.html", org=current_user.organization)
+    from .panels import panels_for
+
+    return render_template("main/dashboard.html", org=current_user.organization, panels=panels_for(current_user))
 
 
 @bp.get("/healthz")
