@@ -40,7 +40,7 @@ class ListingForm(FlaskForm):
                                 description=_l("技术亮点、应用场景、成熟度，便于企业判断。"))
     industry = SelectField(_l("所属产业"), choices=choices((i.value, INDUSTRY_LABELS[i]) for i in Industry),
                            default=Industry.other.value)
-    patent_ids = SelectMultipleField(_l("挂牌专利"), coerce=int, render_kw={"size": 6},
+    patent_ids = SelectMultipleField(_l("挂牌专利"), coerce=int, validate_choice=False, render_kw={"size": 6},
                                      description=_l("可多选（按住 Ctrl 或 ⌘）；仅列出本机构有效期内的专利。"))
 
     # open licence

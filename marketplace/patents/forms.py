@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
@@ -40,7 +42,7 @@ class PatentForm(FlaskForm):
         return PatentInput(
             title=self.title.data or "", app_no=self.app_no.data or "", pub_no=self.pub_no.data or "",
             patent_type=self.patent_type.data or "", abstract=self.abstract.data or "",
-            claims_count=self.claims_count.data, ipc_codes=self.ipc_codes.data or "",
+            claims_count=self.claims_count.data, ipc_codes=split_codes(self.ipc_codes.data),
             applicants=self.applicants.data or "", inventors=self.inventors.data or "",
             app_date=self.app_date.data, grant_date=self.grant_date.data,
             legal_status=self.legal_status.data or "", is_pct=bool(self.is_pct.data),
@@ -59,3 +61,8 @@ class PatentForm(FlaskForm):
             "evaluation_report_no": patent.evaluation_report_no, "is_pct": patent.is_pct,
         })
         return form
+
+
+def split_codes(text: str | None) -> list[str]:
+    """One code per item: the form says codes are separated by semicolons, commas or new lines."""
+    return [code.strip() for code in re.split(r"[;；,，\n]+", text or "") if code.strip()]
