@@ -100,7 +100,7 @@ TITLE_TEMPLATES = [
     "一种用于{scene}的{object}{action}方法",
     "一种{object}的{action}方法、设备及存储介质",
 ]
-UTILITY_TEMPLATES = ["一种{tech}{object}", "一种用于{scene}的{object}", "一种便于{action}的{object}"]
+UTILITY_TEMPLATES = ["一种{object}{action}装置", "一种用于{scene}的{part}", "一种{tech}{object}{action}设备"]
 DESIGN_PRODUCTS = {
     Industry.electronics: ["智能网关", "控制主板外壳", "显示终端"],
     Industry.biomedicine: ["检测仪", "试剂盒包装", "采样器"],
