@@ -131,6 +131,15 @@ class Patent(db.Model):
             return None
         return (self.expires_on - (today or date.today())).days
 
+    # --- who may do what (asked by routes) ---------------------------------------------
+
+    def is_owned_by(self, user) -> bool:
+        return bool(user.is_authenticated and user.organization_id == self.owner_id)
+
+    def can_edit(self, user) -> bool:
+        """Any member of the owning organisation keeps its patents up to date."""
+        return self.is_owned_by(user)
+
     def __repr__(self) -> str:
         return f"<Patent {self.id} {self.number}>"
 
@@ -184,3 +193,11 @@ class Encumbrance(db.Model):
 
     patent: Mapped[Patent] = relationship()
     holder: Mapped[Organization] = relationship()
+
+
+# Organisations that hold patents and so offer them; banks, insurers and the regulator do not.
+HOLDER_KINDS = ("university", "institute", "enterprise", "agency")
+
+
+def may_hold_patents(user) -> bool:
+    return bool(user.is_authenticated and user.organization.kind.value in HOLDER_KINDS)

@@ -5,6 +5,7 @@ Screenshots of failing tests are kept under test-artifacts/."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from pathlib import Path
@@ -82,11 +83,16 @@ def live_server(live_app):
     server.stop()
 
 
+_live_seeds = itertools.count(101)
+
+
 @pytest.fixture
 def live_make(live_app):
     """Factories writing (and committing) into the live server's database."""
+    # A fresh seed per test: the live database lives for the whole session, and a repeated seed
+    # would repeat USCCs (unique) across journeys.
     with live_app.app_context():
-        yield Factory(rng_seed=101)
+        yield Factory(rng_seed=next(_live_seeds))
 
 
 @pytest.fixture
