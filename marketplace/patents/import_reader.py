@@ -245,7 +245,7 @@ def _records_from_rows(rows: Iterable[tuple[int, list]], check_header_row=None) 
     if header is None:
         if first_cells is None:
             raise FileError(_("文件中没有数据行。"))
-        _header_from(*first_cells)  # raises the message naming the missing column
+        _header_from(first_cells[1], first_cells[0])  # raises the message naming the missing column
         raise FileError(_("找不到表头行。"))
 
 
