@@ -68,6 +68,12 @@ class ImportJob(db.Model):
         return user.is_authenticated and user.organization_id == self.owner_id
 
     @property
+    def publish_kind_label(self) -> str:
+        from ..listings.models import ListingKind
+
+        return ListingKind(self.publish_kind).label if self.publish_kind else ""
+
+    @property
     def percent(self) -> int:
         if self.status == ImportStatus.done:
             return 100
