@@ -52,6 +52,7 @@ def test_config(tmp_path_factory, url: str, **overrides) -> dict:
         "INSTANCE_DIR": str(base),
         "SEARCH_INDEX_DIR": str(base / "search_index"),
         "UPLOAD_DIR": str(base / "uploads"),
+        "IMPORT_RUN_INLINE": True,  # import jobs run in the request: deterministic tests
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": "localhost",

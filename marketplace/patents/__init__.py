@@ -7,8 +7,17 @@ from .. import nav
 
 bp = Blueprint("patents", __name__)
 
-from . import demo, models, routes  # noqa: E402,F401
+from . import demo, import_jobs, models, routes  # noqa: E402,F401
 
 
 def init_app(app):
+    from .commands import import_patents_command
+    from .import_routes import bp as import_bp
+
+    # The import pages use listings, which import this package: their blueprint comes last.
+    app.register_blueprint(import_bp)
+
+    app.config.setdefault("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    app.config.setdefault("IMPORT_RUN_INLINE", False)  # tests run import jobs in the request
     nav.add(_l("我的专利"), "patents.mine", models.may_hold_patents, order=30)
+    app.cli.add_command(import_patents_command)
