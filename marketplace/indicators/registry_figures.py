@@ -25,8 +25,9 @@ from .periods import Period
 # company or institution marker.
 ORGANISATION_WORDS = (
     "公司", "大学", "学院", "学校", "研究院", "研究所", "中心", "医院", "集团", "实验室", "协会",
-    "学会", "基金会", "委员会", "银行", "事务所", "合作社", "合伙", "商行", "工作室", "部队",
+    "学会", "基金会", "委员会", "银行", "事务所", "合作社", "合伙", "商行", "工作室", "部队", "企业", "高校",
 )
+PERSON_NAME_MAX = 6  # characters, for a Chinese name without ·
 # Single characters that end an organisation's name (…机械厂, …农科所, …管理局), looked for only at
 # the end, after a trailing bracket such as （深圳） is dropped, so that a person's name is not caught.
 ORGANISATION_ENDINGS = ("厂", "局", "院", "所", "站", "馆", "社", "处", "司", "部")
@@ -43,7 +44,9 @@ def is_organisation_name(name: str) -> bool:
         return False
     if LATIN_ORGANISATION.search(name):
         return True
-    if any(word in name for word in ORGANISATION_WORDS):
+    if any(word in name for word in ORGANISATION_WORDS) or any(c.isdigit() for c in name):
+        return True
+    if "·" not in name and "•" not in name and not name.isascii() and len(name) > PERSON_NAME_MAX:
         return True
     return TRAILING_BRACKET.sub("", name).endswith(ORGANISATION_ENDINGS)
 

@@ -27,7 +27,7 @@
         var money = s.unit === MONEY_UNIT;
         return {
           name: s.name + "（" + s.unit + "）", type: money ? "line" : "bar",
-          yAxisIndex: money ? 1 : 0, smooth: money, data: s.values,
+          yAxisIndex: money ? 1 : 0, data: s.values,
           stack: (!money && data.stack) ? "total" : undefined
         };
       })
