@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Organization, User
 from ..extensions import db
@@ -21,8 +22,14 @@ from .models import IndicatorValue
 from .periods import Period
 
 SHEETS = ("indicators", "entries", "values")
-KIND_LABELS = {"open_licence": "开放许可", "licence": "许可", "transfer": "转让", "equity": "作价入股",
-               "pledge": "质押贷款", "insurance": "专利保险"}
+KIND_LABELS = {"open_licence": _l("开放许可"), "licence": _l("许可"), "transfer": _l("转让"), "equity": _l("作价入股"),
+               "pledge": _l("质押贷款"), "insurance": _l("专利保险")}
+SUBJECT_LABELS = {"deal": _l("交易"), "pledge_review": _l("质押审查"), "insurance_policy": _l("保单")}
+STATUS_LABELS = {"accepted": _l("已生效"), "completed": _l("已完成"), "disbursed": _l("已放款"), "issued": _l("已出单")}
+
+
+def subject_label(entry) -> str:
+    return f"{SUBJECT_LABELS.get(entry.subject_type, entry.subject_type)} #{entry.subject_id}"
 
 
 @dataclass
@@ -83,8 +90,8 @@ def entries_table(year: int, ctx: Context) -> Table:
     headers = [_("台账序号"), _("业务日期"), _("季度"), _("类别"), _("对象"), _("达到状态"), _("持有方/出质人"),
                _("相对方（受让/被许可/银行/保险）"), _("服务企业"), _("中小微"), _("金额（元）"), _("专利ID"),
                _("计入指标"), _("条目哈希")]
-    rows = [[e.seq, e.occurred_on, f"Q{(e.occurred_on.month - 1) // 3 + 1}", KIND_LABELS.get(e.deal_kind, e.deal_kind),
-             f"{e.subject_type}#{e.subject_id}", e.to_status, names.get(e.holder_org_id, ""),
+    rows = [[e.seq, e.occurred_on, f"Q{(e.occurred_on.month - 1) // 3 + 1}", str(KIND_LABELS.get(e.deal_kind, e.deal_kind)),
+             subject_label(e), str(STATUS_LABELS.get(e.to_status, e.to_status)), names.get(e.holder_org_id, ""),
              names.get(e.counterparty_org_id, ""), names.get(e.beneficiary_org_id, ""),
              _("是") if e.beneficiary_is_sme else _("否"), amount_of(e), ", ".join(str(p) for p in e.patent_ids or []),
              ", ".join(feeds.get(e.id, [])), e.entry_hash] for e in entries]

@@ -69,7 +69,8 @@ def drilldown(key: str):
                               for o in (e.holder_org_id, e.counterparty_org_id, e.beneficiary_org_id)}
                              | (set(detail.items) if detail.measure == "distinct_beneficiaries" else set()))
     return render_template("indicators/drilldown.html", indicator=indicator, period=period, row=row,
-                           detail=detail, names=names, kind_labels=report.KIND_LABELS)
+                           detail=detail, names=names, kind_labels=report.KIND_LABELS,
+                           status_labels=report.STATUS_LABELS, subject_label=report.subject_label)
 
 
 @bp.route("/operator/indicators/values", methods=["GET", "POST"])

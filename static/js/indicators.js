@@ -21,7 +21,8 @@
       tooltip: { trigger: "axis" },
       legend: { type: "plain", bottom: 0, itemWidth: 14, itemHeight: 10, textStyle: { fontSize: 11 } },
       grid: { left: 48, right: hasMoney ? 64 : 24, top: 36, bottom: 40 + 20 * Math.ceil(data.series.length / 3), containLabel: false },
-      xAxis: { type: "category", data: data.labels },
+      xAxis: { type: "category", data: data.labels,
+               axisLabel: { interval: 0, rotate: data.labels.length > 6 ? 30 : 0 } },
       yAxis: yAxis,
       series: data.series.map(function (s) {
         var money = s.unit === MONEY_UNIT;
