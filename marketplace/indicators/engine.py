@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from . import periods, targets
-from .definitions import Figure, Indicator, Target, all_indicators
+from .definitions import UNITS, Figure, Indicator, Target, all_indicators
 from .ledger_figures import LedgerFacts
 from .models import IndicatorValue
 from .periods import Period
+from .registry_figures import years as registry_years
 
 STATUSES = {
     "met": _l("已达标"), "on_track": _l("进度正常"), "behind": _l("落后"), "not_started": _l("未开始"),
@@ -113,8 +114,6 @@ def measure_all(period: Period, ctx: Context | None = None) -> list[Row]:
 
 def trend_years(selected: int, ctx: Context, span: int = 5) -> list[int]:
     """The years the trend chart shows: up to `span` years ending with the one selected."""
-    from .registry_figures import years as registry_years
-
     first = min([*ctx.ledger.years(), *registry_years(), selected])
     return list(range(max(first, selected - span + 1), selected + 1))
 
@@ -127,18 +126,12 @@ def trend(selected: int, ctx: Context | None = None) -> dict:
     quarters = Period(selected).quarters()
 
     def series(periods_):
-        return [{"key": i.key, "name": str(i.label), "unit": str(_unit(i)),
+        return [{"key": i.key, "name": str(i.label), "unit": str(UNITS[i.unit]),
                  "values": [_plain(i, i.compute(p, ctx).value) for p in periods_]} for i in charted]
 
     return {"year": selected,
             "years": {"labels": [str(y) for y in years], "series": series([Period(y) for y in years])},
             "quarters": {"labels": [f"Q{p.quarter}" for p in quarters], "series": series(quarters)}}
-
-
-def _unit(indicator: Indicator):
-    from .definitions import UNITS
-
-    return UNITS[indicator.unit]
 
 
 def _plain(indicator: Indicator, value):

@@ -13,15 +13,14 @@ from ..extensions import db
 from ..forms import attach_domain_error
 from . import bp, operations, periods, public, report
 from .definitions import GROUPS, OPERATOR_KEYS, REGISTRY, SOURCES
-from .engine import Context, measure_all, trend
+from .engine import Context, measure, measure_all, trend
 from .forms import OperatorValuesForm
 from .periods import BadPeriod, Period
 
 
 def requested_period(allow_quarter: bool = True) -> Period:
-    period = periods.parse_period(request.args.get("year"), request.args.get("quarter") if allow_quarter else None,
-                                  default_year=periods.today().year)
-    return period
+    return periods.parse_period(request.args.get("year"), request.args.get("quarter") if allow_quarter else None,
+                                default_year=periods.today().year)
 
 
 @bp.errorhandler(BadPeriod)
@@ -63,7 +62,7 @@ def drilldown(key: str):
         abort(404)
     period = requested_period()
     ctx = Context()
-    row = next(r for r in measure_all(period, ctx) if r.indicator.key == key)
+    row = measure(indicator, period, ctx)
     detail = indicator.drilldown(period, ctx)
     names = report.org_names({o for e in detail.entries
                               for o in (e.holder_org_id, e.counterparty_org_id, e.beneficiary_org_id)}
