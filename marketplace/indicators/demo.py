@@ -1,0 +1,30 @@
+"""Demo: the operator enters last year's and this year's values, with one correction in the history."""
+
+from __future__ import annotations
+
+from ..demo import DemoContext, demo_step
+from .operations import record_values
+from .periods import SHANGHAI
+
+
+@demo_step(order=90)
+def operator_values(ctx: DemoContext) -> None:
+    operator = ctx.users.get("regulator")
+    if operator is None:
+        return
+    this_year = ctx.now.astimezone(SHANGHAI).year
+    share = max(ctx.now.astimezone(SHANGHAI).timetuple().tm_yday / 365, 0.1)  # this year is under way
+    rng = ctx.rng
+    for year, part in ((this_year - 1, 1.0), (this_year, share)):
+        record_values(year, {
+            "trademark_applications": int(rng.randint(10200, 11800) * part),
+            "training_person_times": int(rng.randint(1050, 1400) * part),
+            "publicity_events": max(1, round(rng.randint(6, 9) * part)),
+            "ip_fund_share": f"{rng.uniform(0.21, 0.28):.3f}",
+            "demo_enterprises_national": 6 if year < this_year else 7,
+            "demo_enterprises_provincial": rng.randint(17, 21),
+            "demo_enterprises_municipal": rng.randint(52, 63),
+            "standard_enterprises": rng.randint(33, 38),
+        }, operator, note="区市场监督管理局年度统计")
+    # A correction after the statistics bureau's final figures: the history keeps both.
+    record_values(this_year - 1, {"training_person_times": 1288}, operator, note="按培训签到表核对后更正")

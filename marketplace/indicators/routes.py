@@ -1,0 +1,147 @@
+"""Indicator pages: the operators' dashboard, drill-downs, yearly entry form and report;
+the public statistics page. Routes stay thin: parse the period, call the engine, render."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.routes import operator_required
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import attach_domain_error
+from . import bp, operations, periods, public, report
+from .definitions import GROUPS, OPERATOR_KEYS, REGISTRY, SOURCES
+from .engine import Context, measure, measure_all, trend
+from .forms import OperatorValuesForm
+from .periods import BadPeriod, Period
+
+
+def requested_period(allow_quarter: bool = True) -> Period:
+    return periods.parse_period(request.args.get("year"), request.args.get("quarter") if allow_quarter else None,
+                                default_year=periods.today().year)
+
+
+@bp.errorhandler(BadPeriod)
+def bad_period(error: BadPeriod):
+    if request.path.endswith(".json"):
+        return jsonify({"error": {"status": 400, "message": str(error)}}), 400
+    return render_template("errors/error.html", status=400, title=_("请求有误"), message=str(error)), 400
+
+
+@bp.get("/operator/indicators")
+@operator_required
+def dashboard():
+    period = requested_period()
+    ctx = Context()
+    rows = measure_all(period, ctx)
+    grouped = [(GROUPS[g], [r for r in rows if r.indicator.group == g]) for g in GROUPS]
+    return render_template("indicators/dashboard.html", period=period, grouped=grouped, ctx=ctx,
+                           elapsed=Period(period.year).elapsed(ctx.today), sources=SOURCES,
+                           chart=trend(period.year, ctx),
+                           year_choices=_year_choices(period.year, ctx))
+
+
+@bp.get("/operator/indicators/trend.json")
+@operator_required
+def trend_data():
+    period = requested_period(allow_quarter=False)
+    return jsonify(trend(period.year))
+
+
+@bp.get("/operator/indicators/<key>")
+@operator_required
+def drilldown(key: str):
+    indicator = REGISTRY.get(key)
+    if indicator is None:
+        abort(404)
+    if indicator.source == "operator":
+        return redirect(url_for("indicators.values", year=request.args.get("year")))
+    if indicator.drilldown is None:
+        abort(404)
+    period = requested_period()
+    ctx = Context()
+    row = measure(indicator, period, ctx)
+    detail = indicator.drilldown(period, ctx)
+    names = report.org_names({o for e in detail.entries
+                              for o in (e.holder_org_id, e.counterparty_org_id, e.beneficiary_org_id)}
+                             | (set(detail.items) if detail.measure == "distinct_beneficiaries" else set()))
+    return render_template("indicators/drilldown.html", indicator=indicator, period=period, row=row,
+                           detail=detail, names=names, kind_labels=report.KIND_LABELS,
+                           status_labels=report.STATUS_LABELS, subject_label=report.subject_label)
+
+
+@bp.route("/operator/indicators/values", methods=["GET", "POST"])
+@operator_required
+def values():
+    period = requested_period(allow_quarter=False)
+    year = period.year
+    current = operations.current_values(year)
+    form = OperatorValuesForm()
+    if request.method == "GET":
+        for key, row in current.items():
+            getattr(form, key).data = f"{row.value.normalize():f}"
+    future = year > periods.today().year
+    if form.validate_on_submit():
+        try:
+            written = operations.record_values(year, form.values(), current_user, form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            if written:
+                flash(_("已保存 %(year)d 年的 %(n)d 项指标。", year=year, n=len(written)), "success")
+            else:
+                flash(_("没有数值发生变化，未新增记录。"), "info")
+            return redirect(url_for("indicators.values", year=year))
+    status = 400 if request.method == "POST" else 200
+    return render_template("indicators/values.html", form=form, year=year, current=current, future=future,
+                           history=operations.history(year), registry=REGISTRY, operator_keys=OPERATOR_KEYS,
+                           year_choices=_year_choices(year, None)), status
+
+
+@bp.get("/operator/indicators/report")
+@operator_required
+def report_page():
+    year = requested_period(allow_quarter=False).year
+    return render_template("indicators/report.html", year=year, tables=report.tables(year),
+                           generated=periods.today())
+
+
+@bp.get("/operator/indicators/report.xlsx")
+@operator_required
+def report_xlsx():
+    year = requested_period(allow_quarter=False).year
+    return Response(report.workbook_bytes(year),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": _attachment(f"indicators-{year}.xlsx")})
+
+
+@bp.get("/operator/indicators/report.csv")
+@operator_required
+def report_csv():
+    year = requested_period(allow_quarter=False).year
+    sheet = request.args.get("sheet", "indicators")
+    if sheet not in report.SHEETS:
+        abort(400)
+    return Response(report.csv_text(year, sheet), mimetype="text/csv",
+                    headers={"Content-Disposition": _attachment(f"indicators-{year}-{sheet}.csv")})
+
+
+@bp.get("/statistics")
+def statistics():
+    year = requested_period(allow_quarter=False).year
+    return render_template("indicators/statistics.html", stats=public.summary(year), year=year,
+                           this_year=periods.today().year)
+
+
+def _attachment(filename: str) -> str:
+    return f'attachment; filename="{filename}"'
+
+
+def _year_choices(selected: int, ctx: Context | None) -> list[int]:
+    this_year = periods.today().year
+    first = min([*(ctx.ledger.years() if ctx else []), this_year - 4, selected])
+    return list(range(max(first, this_year - 9), max(this_year, selected) + 2))[::-1]
