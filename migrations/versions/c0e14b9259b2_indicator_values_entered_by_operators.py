@@ -1,7 +1,7 @@
 """indicator values entered by operators
 
 Revision ID: c0e14b9259b2
-Revises: 80f51ca440d3
+Revises: 7ea0931e9580
 Create Date: 2026-11-24 23:26:23.270761
 
 """
@@ -13,7 +13,7 @@ import marketplace.types
 
 # revision identifiers, used by Alembic.
 revision = 'c0e14b9259b2'
-down_revision = '80f51ca440d3'
+down_revision = '7ea0931e9580'
 branch_labels = None
 depends_on = None
 
