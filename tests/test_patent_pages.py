@@ -210,3 +210,29 @@ def test_edit_patent_through_the_form(client, make, as_user, holder):
     assert "授权日不能早于申请日" in bad.get_data(as_text=True)
     db.session.refresh(patent)
     assert patent.grant_date == date(2024, 5, 1)
+
+
+def test_editing_a_patent_can_clear_a_field(app, make):
+    """What the holder types is the record: an emptied abstract is cleared, not kept."""
+    from marketplace.patents.operations import PatentInput, save_patent
+
+    owner = make.org("university")
+    with app.test_request_context():
+        patent = make.patent(owner, abstract="旧摘要", evaluation_report_no="PJ2024001")
+        data = PatentInput(title=patent.title, app_no=patent.app_no, patent_type="invention",
+                           ipc_codes=patent.ipc_codes, app_date=patent.app_date, grant_date=patent.grant_date,
+                           legal_status="granted", abstract="", evaluation_report_no="")
+        _saved, changed = save_patent(owner, data, patent=patent)
+    assert changed and patent.abstract == "" and patent.evaluation_report_no == ""
+
+
+def test_adding_a_patent_already_registered_points_to_it(app, make):
+    from marketplace.errors import DomainError
+    from marketplace.patents.operations import PatentInput, save_patent
+
+    owner = make.org("university")
+    with app.test_request_context():
+        patent = make.patent(owner)
+        with pytest.raises(DomainError, match="已登记") as error:
+            save_patent(owner, PatentInput(title="重复", app_no=patent.app_no, patent_type="invention"))
+    assert error.value.field == "app_no"

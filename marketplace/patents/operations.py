@@ -146,33 +146,30 @@ def find_existing(values: dict) -> Patent | None:
 
 
 def save_patent(owner, data: PatentInput, patent: Patent | None = None) -> tuple[Patent, bool]:
-    """Add a patent, or update `patent` (or the registry's copy of the same number).
+    """Add a patent from the form, or replace what the form states about `patent`.
 
-    Returns (patent, changed). A patent registered by another organisation is refused."""
+    Returns (patent, changed). The importer merges instead (a sparser file never erases);
+    here what the holder typed is the record, so a field left empty is cleared."""
     values = clean(data).values
     existing = find_existing(values)
-    if patent is not None and existing is not None and existing.id != patent.id:
-        raise DomainError(_("该申请号已登记为另一件专利。"), field="app_no")
-    target = patent or existing
-    if target is not None and target.owner_id != owner.id:
-        raise PermissionDenied(_("专利 %(number)s 已由其他机构登记。如权属有误，请联系平台。", number=target.number))
-    if target is None:
-        target = Patent(owner_id=owner.id, **values)
-        db.session.add(target)
+    if existing is not None and (patent is None or existing.id != patent.id):
+        if existing.owner_id != owner.id:
+            raise PermissionDenied(_("专利 %(number)s 已由其他机构登记。如权属有误，请联系平台。", number=existing.number))
+        raise DomainError(_("专利 %(number)s 已登记，请在“我的专利”中编辑它。", number=existing.number), field="app_no")
+    if patent is None:
+        patent = Patent(owner_id=owner.id, **values)
+        db.session.add(patent)
         db.session.flush()
-        return target, True
+        return patent, True
+    if patent.owner_id != owner.id:
+        raise PermissionDenied(_("只有专利权人可以修改专利信息。"))
     changed = False
     for name, value in values.items():
-        if not value and name in ("abstract", "first_claim", "applicants", "inventors", "province", "source",
-                                  "evaluation_report_no"):
-            continue  # a sparser file does not erase what is known
-        if value is None and name not in ("app_no", "pub_no"):
-            continue
-        if value is None:
-            continue
-        if getattr(target, name) != value:
-            setattr(target, name, value)
+        if name in ("province", "source"):
+            continue  # not on the form: kept from the import
+        if getattr(patent, name) != value:
+            setattr(patent, name, value)
             changed = True
     if changed:
         db.session.flush()
-    return target, changed
+    return patent, changed
