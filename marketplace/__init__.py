@@ -21,6 +21,7 @@ FEATURES = [
     "marketplace.listings",
     "marketplace.ledger",
     "marketplace.deals",
+    "marketplace.finance",
 ]
 
 
