@@ -48,8 +48,13 @@ class PledgeInput:
     uploads: list = field(default_factory=list)  # werkzeug FileStorage
 
 
+def business_today() -> date:
+    """Today in Asia/Shanghai: the date the ledger and the users go by."""
+    return datetime.now(SHANGHAI).date()
+
+
 def _today(on: date | None) -> date:
-    return on or datetime.now(SHANGHAI).date()
+    return on or business_today()
 
 
 def parse_term(value, field_name: str = "term_months") -> int:
