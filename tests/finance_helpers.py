@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from decimal import Decimal
 
 from werkzeug.datastructures import FileStorage
 
 from marketplace.extensions import db
 from marketplace.finance import operations as ops
-from marketplace.finance.operations import business_today as today
 from marketplace.finance.machines import ReviewStatus
+from marketplace.finance.operations import business_today as today
 from marketplace.ledger.models import LedgerEntry
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -10,15 +10,23 @@ import pytest
 from marketplace.errors import DomainError, NotVerified, PermissionDenied
 from marketplace.extensions import db
 from marketplace.finance import operations as ops
-from marketplace.finance.operations import business_today as today
 from marketplace.finance.machines import PLEDGE_MACHINE, ReviewStatus
 from marketplace.finance.models import PledgeReview, ReviewMessage
+from marketplace.finance.operations import business_today as today
 from marketplace.ledger.operations import verify_chain
 from marketplace.listings.models import ListingKind, ListingStatus
 from marketplace.patents.models import Encumbrance, EncumbranceKind, LegalStatus
 from marketplace.workflow import apply_transition
 
-from .finance_helpers import AMOUNT, STEP_OPERATIONS, drive, entries_for, ledger_count, submit, upload
+from .finance_helpers import (
+    AMOUNT,
+    STEP_OPERATIONS,
+    drive,
+    entries_for,
+    ledger_count,
+    submit,
+    upload,
+)
 
 
 @pytest.fixture
