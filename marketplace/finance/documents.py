@@ -99,12 +99,15 @@ def path_of(stored: StoredFile) -> Path:
 
 def send(stored: StoredFile):
     """The response for a file the caller has already decided this user may read."""
+    import io
+
     from flask import abort, send_file
 
     path = path_of(stored)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=stored.content_type, as_attachment=True,
+    # Read whole (files are capped at a few MB): no file handle outlives the request.
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype=stored.content_type, as_attachment=True,
                          download_name=stored.original_name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -76,7 +76,9 @@ def my_requests():
     _kind_required(OrgKind.enterprise, OrgKind.university, OrgKind.institute)
     rows = db.session.scalars(db.select(PledgeRequest).where(PledgeRequest.holder_org_id == current_user.organization_id)
                               .order_by(PledgeRequest.submitted_on.desc(), PledgeRequest.id.desc())).all()
-    return render_template("finance/my_requests.html", requests=rows)
+    patents = db.session.scalars(db.select(Patent).where(Patent.owner_id == current_user.organization_id)
+                                 .order_by(Patent.grant_date.desc().nulls_last(), Patent.id.desc()).limit(100)).all()
+    return render_template("finance/my_requests.html", requests=rows, patents=patents)
 
 
 @bp.route("/finance/requests/new", methods=["GET", "POST"])
@@ -242,9 +244,11 @@ def _render_review(review: PledgeReview, **bound_forms):
             action_forms["disburse"].amount.data = f"{review.approved_amount:.2f}"
     action_forms.update(bound_forms)
     steps = {s.target for s in review.available_steps(current_user)}
+    # A refused action whose form is not on the page (its step is not available) is reported on top.
+    refused = [form for action, form in bound_forms.items() if ACTION_TARGETS[action] not in steps]
     return render_template("finance/review_detail.html", review=review, req=review.request,
                            collateral=collateral(review.request), entries=ledger_entries([review.id]),
-                           forms=action_forms, steps=steps, message_form=forms.MessageForm()), \
+                           forms=action_forms, steps=steps, message_form=forms.MessageForm(), refused=refused), \
         (409 if bound_forms else 200)
 
 
@@ -263,6 +267,9 @@ ACTIONS = {
     "default": (forms.ReasonForm, lambda r, f: operations.record_default(r, current_user, f.reason.data)),
 }
 PREFIXES = {"request-info": "info"}
+ACTION_TARGETS = {"start": "under_review", "request-info": "info_requested", "approve": "approved",
+                  "reject": "rejected", "register": "registered", "disburse": "disbursed", "repay": "repaid",
+                  "default": "defaulted"}
 
 
 @bp.post("/finance/reviews/<int:review_id>/<action>")
