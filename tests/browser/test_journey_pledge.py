@@ -11,6 +11,7 @@ from .conftest import screenshot, sign_in, sign_out
 
 
 def test_pledge_loan_from_request_to_disbursement(page, live_server, live_make, tmp_path):
+    live_make.rng.seed("journey-pledge")  # the live database is shared: USCCs must not repeat other journeys'
     holder = live_make.user(kind="enterprise", is_sme=True, email="holder-pledge@example.cn")
     bank = live_make.user(kind="bank", email="officer-pledge@example.cn")
     patent = live_make.patent(holder.organization, claims_count=9, title="一种基于图神经网络的风控方法")
