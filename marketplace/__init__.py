@@ -22,6 +22,7 @@ FEATURES = [
     "marketplace.listings",
     "marketplace.ledger",
     "marketplace.deals",
+    "marketplace.finance",
     "marketplace.indicators",
 ]
 

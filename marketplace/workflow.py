@@ -22,7 +22,9 @@ from .ledger import operations as ledger
 class Step:
     source: str
     target: str
-    by: str  # a role the subject grants: holder, counterparty, offeree, bank, insurer, either, system
+    # A role the subject grants (holder, counterparty, offeree, bank, insurer, either, system), or
+    # several joined by "|": "holder|system" lets the holder take the step and the platform too.
+    by: str
     label: object  # lazy-translated verb shown on the button
     needs: tuple[str, ...] = ()  # keys that must be present in `data`
 
@@ -75,10 +77,15 @@ class Workflowed:
         return getattr(self.status, "value", self.status)
 
 
+def _step_roles(step: Step) -> set[str]:
+    roles = set(step.by.split("|"))
+    if "either" in roles:
+        roles |= {"holder", "counterparty"}
+    return roles
+
+
 def _allowed(step: Step, roles: set[str]) -> bool:
-    if step.by == "either":
-        return bool(roles & {"holder", "counterparty"})
-    return step.by in roles
+    return bool(_step_roles(step) & roles)
 
 
 def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | None = None,
@@ -93,7 +100,8 @@ def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | No
     if step is None:
         raise DomainError(_("当前状态下不能执行此操作（%(source)s → %(target)s）。",
                             source=_label(subject, source), target=_label(subject, target)))
-    if step.by != "system":
+    by_platform = step.by == "system" or (actor is None and "system" in _step_roles(step))
+    if not by_platform:
         if actor is None or not actor.is_authenticated:
             raise PermissionDenied(_("请先登录。"))
         if not _allowed(step, subject.roles_of(actor)):
