@@ -26,6 +26,9 @@ class Step:
     label: object  # lazy-translated verb shown on the button
     needs: tuple[str, ...] = ()  # keys that must be present in `data`
 
+    def allows(self, roles: set[str]) -> bool:
+        return _allowed(self, roles)
+
 
 @dataclass
 class Machine:

@@ -1,0 +1,1 @@
+"""Demo deals (filled in below)."""
