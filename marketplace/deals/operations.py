@@ -16,7 +16,7 @@ from ..extensions import db
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
 from ..listings.operations import check_offerable, parse_amount, parse_percent
 from ..notify.operations import notify_organization
-from ..workflow import apply_transition, record_creation
+from ..workflow import apply_transition, check_transition, record_creation
 from .models import Deal, DealKind, DealOffer, DealPatent, DealReminder, DealStatus
 
 RECORDATION_MONTHS = 3
@@ -147,6 +147,7 @@ def _open_licence_terms_text(listing: Listing, fee: Decimal, discounted: bool) -
 def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=None,
                    occurred_on: date | None = None):
     """The holder confirms it received the fee (amount and date); the ledger keeps both."""
+    check_transition(deal, DealStatus.paid.value, user)
     today = occurred_on or date.today()
     paid_on = paid_on or today
     if paid_on > today:
@@ -161,6 +162,7 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
 
 
 def record_recordation(deal: Deal, user, recordation_no: str, occurred_on: date | None = None):
+    check_transition(deal, DealStatus.recorded.value, user)
     recordation_no = (recordation_no or "").strip()
     if recordation_no and len(recordation_no) > 60:
         raise DomainError(_("备案号过长。"), field="recordation_no")
@@ -231,6 +233,7 @@ def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, term
 
 def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: str = "",
                   occurred_on: date | None = None) -> DealOffer:
+    check_transition(deal, DealStatus.negotiating.value, user)
     amount, royalty_rate, terms = _terms(amount, royalty_rate, terms)
     version = (deal.latest_offer.version if deal.latest_offer else 0) + 1
     apply_transition(deal, DealStatus.negotiating.value, user, amount=amount, occurred_on=occurred_on,
@@ -256,11 +259,13 @@ def complete(deal: Deal, user, occurred_on: date | None = None):
 
 
 def reject(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
+    check_transition(deal, DealStatus.rejected.value, user)
     return apply_transition(deal, DealStatus.rejected.value, user, occurred_on=occurred_on,
                             data={"reason": _reason(reason)})
 
 
 def cancel(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
+    check_transition(deal, DealStatus.cancelled.value, user)
     return apply_transition(deal, DealStatus.cancelled.value, user, occurred_on=occurred_on,
                             data={"reason": _reason(reason)})
 
