@@ -152,8 +152,6 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
     paid_on = paid_on or today
     if paid_on > today:
         raise DomainError(_("收款日期不能晚于今天。"), field="paid_on")
-    if deal.created_at is not None and paid_on < deal.created_at.date() - timedelta(days=1):
-        raise DomainError(_("收款日期不能早于许可生效日。"), field="paid_on")
     amount_paid = parse_amount(amount_paid, "amount_paid", allow_zero=True)
     if amount_paid is None:
         amount_paid = deal.amount or Decimal("0")
