@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..types import business_today
 from .operations import send_recordation_reminders
 
 deals_cli = AppGroup("deals", help="Deal housekeeping.")
@@ -20,7 +19,7 @@ deals_cli = AppGroup("deals", help="Deal housekeeping.")
 def remind_command(today) -> None:
     """Remind both sides of open licences whose recordation deadline is within 14 days or past.
     Each deal is reminded once per threshold, so running it daily (or twice) is safe."""
-    day = today.date() if today else date.today()
+    day = today.date() if today else business_today()
     base_url = current_app.config.get("SITE_URL", "http://localhost:5000")
     with current_app.test_request_context("/", base_url=base_url):
         sent = send_recordation_reminders(day)

@@ -76,6 +76,7 @@ class _Demo:
         self.today = ctx.now.date()
         self.serial = 0
         self.used: set[int] = set()  # listings a scenario has taken for an exclusive conclusion
+        self.mine: set[int] = set()  # listings this step made (their dates follow the simulation)
 
     def user(self, key: str):
         return self.ctx.users.get(key + ".member") if self.rng.random() < 0.3 and key + ".member" in self.ctx.users \
@@ -108,6 +109,8 @@ class _Demo:
                 continue
             if exclusive_use or kind in (ListingKind.transfer, ListingKind.equity):
                 self.used.add(listing.id)
+            if listing.id in self.mine and start is not None and listing.published_at.date() >= start:
+                listing.created_at = listing.published_at = self.at(start - timedelta(days=self.rng.randint(10, 60)))
             return listing
         listing = self.make_listing(kind, holder or self.rng.choice(HOLDERS), licence_type, start)
         if exclusive_use or kind in (ListingKind.transfer, ListingKind.equity):
@@ -160,6 +163,7 @@ class _Demo:
         when = self.at((start or self.today) - timedelta(days=self.rng.randint(10, 60)))
         listing.created_at = listing.published_at = patent.created_at = when
         db.session.flush()
+        self.mine.add(listing.id)
         return listing
 
     # --- after each step: dates that follow the simulation --------------------------------

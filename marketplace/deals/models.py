@@ -15,7 +15,7 @@ from ..accounts.models import Organization, User
 from ..extensions import db
 from ..listings.models import LicenceType, Listing
 from ..patents.models import Patent
-from ..types import Money, StrEnumType, UTCDateTime, utcnow
+from ..types import Money, StrEnumType, UTCDateTime, business_today, utcnow
 from ..workflow import Machine, Step, Workflowed
 
 
@@ -221,7 +221,7 @@ class Deal(Workflowed, db.Model):
         """Days until the 备案 deadline (negative once past); None when nothing is due."""
         if self.recordation_due is None or self.status not in (DealStatus.accepted, DealStatus.paid):
             return None
-        return (self.recordation_due - date.today()).days
+        return (self.recordation_due - business_today()).days
 
     def can_view(self, user) -> bool:
         return self.party_of(user) is not None or (getattr(user, "is_authenticated", False) and user.is_operator)

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
 from ..listings.operations import check_offerable, parse_amount, parse_percent
 from ..notify.operations import notify_organization
+from ..types import business_today
 from ..workflow import apply_transition, check_transition, record_creation
 from .models import Deal, DealKind, DealOffer, DealPatent, DealReminder, DealStatus
 
@@ -115,7 +116,8 @@ def accept_open_licence(listing: Listing, user, notice: str, today: date | None 
         raise DomainError(_("请填写书面通知内容。"), field="notice")
     if len(notice) > 10000:
         raise DomainError(_("书面通知过长。"), field="notice")
-    today = today or date.today()
+    occurred_on = today  # a given day (the demo's) is the ledger's date too
+    today = today or business_today()
     fee, discounted = open_licence_fee(listing, organization)
     deal = Deal(kind=DealKind.open_licence, status=DealStatus.accepted, listing_id=listing.id,
                 holder_org_id=listing.owner_id, counterparty_org_id=organization.id, amount=fee,
@@ -125,7 +127,7 @@ def accept_open_licence(listing: Listing, user, notice: str, today: date | None 
     deal.items = [DealPatent(patent_id=p.id) for p in listing.patents]
     db.session.add(deal)
     db.session.flush()
-    record_creation(deal, user, occurred_on=today, data={"payment_method": listing.payment_method.value,
+    record_creation(deal, user, occurred_on=occurred_on, data={"payment_method": listing.payment_method.value,
                                       "royalty_rate": listing.royalty_rate, "sme_discount_applied": discounted,
                                       "term_end": listing.term_end, "recordation_due": deal.recordation_due})
     notify_organization(listing.owner, _("%(org)s 已接受您的开放许可“%(title)s”，许可即时生效。请在收款后登记，并于 %(due)s 前办理备案。",
@@ -148,7 +150,7 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
                    occurred_on: date | None = None):
     """The holder confirms it received the fee (amount and date); the ledger keeps both."""
     check_transition(deal, DealStatus.paid.value, user)
-    today = occurred_on or date.today()
+    today = occurred_on or business_today()
     paid_on = paid_on or today
     if paid_on > today:
         raise DomainError(_("收款日期不能晚于今天。"), field="paid_on")
@@ -277,7 +279,7 @@ def _reason(reason: str) -> str:
 
 def recordation_overdue(today: date | None = None) -> list[Deal]:
     """Open licences not yet recorded whose 3-month deadline is near or past (for reminders)."""
-    today = today or date.today()
+    today = today or business_today()
     return db.session.scalars(db.select(Deal).where(
         Deal.kind == DealKind.open_licence, Deal.status.in_([DealStatus.accepted, DealStatus.paid]),
         Deal.recordation_due <= today + timedelta(days=14))).all()
@@ -289,7 +291,7 @@ REMINDER_THRESHOLDS = ("due_soon", "overdue")
 def send_recordation_reminders(today: date | None = None) -> list[tuple[Deal, str]]:
     """Remind both sides of each open licence whose 备案 deadline is within 14 days ("due_soon")
     or past ("overdue"), once per deal and threshold: safe to run daily, or twice a day."""
-    today = today or date.today()
+    today = today or business_today()
     sent: list[tuple[Deal, str]] = []
     for deal in recordation_overdue(today):
         threshold = "overdue" if deal.recordation_due < today else "due_soon"

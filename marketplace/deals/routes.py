@@ -4,8 +4,6 @@ page with the operation's message."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +14,7 @@ from ..extensions import db
 from ..forms import attach_domain_error
 from ..ledger.models import LedgerEntry
 from ..listings.routes import load_listing
+from ..types import business_today
 from . import bp, operations
 from .forms import STEP_FORMS, AcceptOpenLicenceForm, ProposeForm
 from .inquiries.models import Thread
@@ -47,7 +46,7 @@ def _step_forms(deal: Deal, steps, posted=None) -> dict:
             continue
         form = STEP_FORMS[step.target](prefix=step.target, formdata=None)
         if step.target == "paid":
-            form.paid_on.data = date.today()
+            form.paid_on.data = business_today()
             form.amount_paid.data = f"{deal.amount:.2f}" if deal.amount is not None else ""
         elif step.target == "negotiating" and deal.latest_offer:
             offer = deal.latest_offer

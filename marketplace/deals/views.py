@@ -3,13 +3,12 @@ a listing page. Read-only helpers; writes stay in operations."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..listings.models import Listing, ListingKind
+from ..types import business_today
 from . import operations
 from .inquiries.operations import existing_thread, inquiry_refusal
 from .models import Deal, DealKind, DealStatus
@@ -57,7 +56,7 @@ def notice_template(listing: Listing, user, fee) -> str:
           phone=org.contact_phone or user.phone or "—", email=org.contact_email or user.email),
         _("地址：%(address)s", address=org.address or "—"),
         "",
-        _("%(name)s　%(day)s", name=org.name, day=date.today().isoformat()),
+        _("%(name)s　%(day)s", name=org.name, day=business_today().isoformat()),
     ]
     return "\n".join(lines)
 
