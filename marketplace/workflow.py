@@ -28,6 +28,9 @@ class Step:
     label: object  # lazy-translated verb shown on the button
     needs: tuple[str, ...] = ()  # keys that must be present in `data`
 
+    def allows(self, roles: set[str]) -> bool:
+        return _allowed(self, roles)
+
 
 @dataclass
 class Machine:
@@ -92,21 +95,9 @@ def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | No
                      amount: Decimal | None = None, occurred_on: date | None = None,
                      status_enum: Callable | None = None):
     """Move `subject` to `target` if its machine allows `actor` to; write the ledger entry."""
-    from .accounts.operations import ensure_can_act
-
     data = dict(data or {})
     source = subject.status_value
-    step = subject.machine.step(source, target)
-    if step is None:
-        raise DomainError(_("当前状态下不能执行此操作（%(source)s → %(target)s）。",
-                            source=_label(subject, source), target=_label(subject, target)))
-    by_platform = step.by == "system" or (actor is None and "system" in _step_roles(step))
-    if not by_platform:
-        if actor is None or not actor.is_authenticated:
-            raise PermissionDenied(_("请先登录。"))
-        if not _allowed(step, subject.roles_of(actor)):
-            raise PermissionDenied(_("您不是可以执行此步骤的一方。"))
-        ensure_can_act(actor)
+    step = check_transition(subject, target, actor)
     for key in step.needs:
         if data.get(key) in (None, ""):
             raise DomainError(_("缺少必填信息。"), field=key)
@@ -122,6 +113,28 @@ def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | No
     )
     subject.notify_parties(step, actor)
     return entry
+
+
+def check_transition(subject: Workflowed, target: str, actor) -> Step:
+    """The step from the current status to `target`, if `actor` may take it; else a clear refusal.
+    Operations call it before validating their own data, so a wrong state is named first."""
+    from .accounts.operations import ensure_can_act
+
+    source = subject.status_value
+    step = subject.machine.step(source, target)
+    if step is None:
+        raise DomainError(_("当前状态下不能执行此操作（%(source)s → %(target)s）。",
+                            source=_label(subject, source), target=_label(subject, target)))
+    # The platform (actor None) may take steps open to "system", e.g. closing the other
+    # banks' reviews once one bank registers the pledge.
+    by_platform = step.by == "system" or (actor is None and "system" in _step_roles(step))
+    if not by_platform:
+        if actor is None or not actor.is_authenticated:
+            raise PermissionDenied(_("请先登录。"))
+        if not _allowed(step, subject.roles_of(actor)):
+            raise PermissionDenied(_("您不是可以执行此步骤的一方。"))
+        ensure_can_act(actor)
+    return step
 
 
 def record_creation(subject: Workflowed, actor, *, amount: Decimal | None = None, data: dict | None = None,

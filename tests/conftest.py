@@ -87,8 +87,9 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
-    """Each test runs in a transaction that is rolled back; commits become savepoints."""
-    if "live_server" in request.fixturenames:
+    """Each test runs in a transaction that is rolled back; commits become savepoints.
+    Tests with their own server or database (live_server, own_app) commit for real."""
+    if {"live_server", "own_app"} & set(request.fixturenames):
         yield
         return
     with app.app_context():

@@ -25,6 +25,7 @@ def on_enter(deal: Deal, status: str, actor, data: dict) -> None:
 
 def _paid(deal: Deal, actor, data: dict) -> None:
     deal.paid_on = data["paid_on"]
+    deal.paid_amount = data.get("amount_paid")
 
 
 def _recorded(deal: Deal, actor, data: dict) -> None:

@@ -15,7 +15,7 @@ from ..accounts.models import Organization, User
 from ..extensions import db
 from ..listings.models import LicenceType, Listing
 from ..patents.models import Patent
-from ..types import Money, StrEnumType, UTCDateTime, utcnow
+from ..types import Money, StrEnumType, UTCDateTime, business_today, utcnow
 from ..workflow import Machine, Step, Workflowed
 
 
@@ -64,6 +64,8 @@ OPEN_LICENCE_MACHINE = Machine(
         Step("accepted", "cancelled", "either", _l("取消许可")),
     ],
 )
+
+ENDINGS = {DealStatus.rejected.value, DealStatus.cancelled.value}
 
 NEGOTIATED_MACHINE = Machine(
     name="negotiated",
@@ -117,6 +119,7 @@ class Deal(Workflowed, db.Model):
     recordation_due: Mapped[date | None] = mapped_column(Date)  # 备案 within 3 months
     recordation_no: Mapped[str] = mapped_column(String(60), default="")
     paid_on: Mapped[date | None] = mapped_column(Date)
+    paid_amount: Mapped[Decimal | None] = mapped_column(Money())  # what the holder says it received
     conclusion_key: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -161,13 +164,64 @@ class Deal(Workflowed, db.Model):
 
     def roles_of(self, user) -> set[str]:
         party = self.party_of(user)
-        if party is None:
+        return self.roles_of_org(user.organization_id) if party is not None else set()
+
+    def roles_of_org(self, org_id: int) -> set[str]:
+        if org_id == self.holder_org_id:
+            roles = {"holder"}
+        elif org_id == self.counterparty_org_id:
+            roles = {"counterparty"}
+        else:
             return set()
-        roles = {party}
         offer = self.latest_offer
-        if offer is not None and offer.by_org_id != user.organization_id:
+        if offer is not None and offer.by_org_id != org_id:
             roles.add("offeree")
         return roles
+
+    def parties_to_move(self) -> set[str]:
+        """Which side the deal waits on: the parties with a step that moves it forward
+        (cancelling or rejecting is always possible and does not count)."""
+        waiting = set()
+        for party, org_id in (("holder", self.holder_org_id), ("counterparty", self.counterparty_org_id)):
+            roles = self.roles_of_org(org_id)
+            if any(step.allows(roles) for step in self.machine.steps_from(self.status_value)
+                   if step.target not in ENDINGS):
+                waiting.add(party)
+        return waiting
+
+    def waiting_for(self, user) -> str:
+        """"mine", "theirs" or "" (nothing to do: the deal is over) from the user's side."""
+        waiting = self.parties_to_move()
+        if not waiting:
+            return ""
+        return "mine" if self.party_of(user) in waiting else "theirs"
+
+    @classmethod
+    def waiting_on_org(cls, org_id: int):
+        """SQL for "deals waiting on this organisation": the same answer as parties_to_move()."""
+        from sqlalchemy import and_, or_, select
+
+        latest_by = (select(DealOffer.by_org_id).where(DealOffer.deal_id == cls.id)
+                     .order_by(DealOffer.version.desc()).limit(1).scalar_subquery())
+        open_statuses = [DealStatus.proposed, DealStatus.negotiating]
+        holder_moves = or_(
+            and_(cls.kind == DealKind.open_licence, cls.status.in_([DealStatus.accepted, DealStatus.paid])),
+            cls.status == DealStatus.agreed,
+            and_(cls.status.in_(open_statuses), latest_by == cls.counterparty_org_id),
+        )
+        counterparty_moves = or_(
+            and_(cls.kind == DealKind.open_licence, cls.status == DealStatus.paid),
+            and_(cls.status.in_(open_statuses), latest_by == cls.holder_org_id),
+        )
+        return or_(and_(cls.holder_org_id == org_id, holder_moves),
+                   and_(cls.counterparty_org_id == org_id, counterparty_moves))
+
+    @property
+    def recordation_days_left(self) -> int | None:
+        """Days until the 备案 deadline (negative once past); None when nothing is due."""
+        if self.recordation_due is None or self.status not in (DealStatus.accepted, DealStatus.paid):
+            return None
+        return (self.recordation_due - business_today()).days
 
     def can_view(self, user) -> bool:
         return self.party_of(user) is not None or (getattr(user, "is_authenticated", False) and user.is_operator)
@@ -226,3 +280,17 @@ class DealOffer(db.Model):
 
     deal: Mapped[Deal] = relationship(back_populates="offers")
     by_org: Mapped[Organization] = relationship()
+
+
+class DealReminder(db.Model):
+    """A recordation reminder already sent: at most one per deal and threshold, so the daily
+    `deals remind` can run any number of times without repeating itself."""
+
+    __tablename__ = "deal_reminder"
+    __table_args__ = (UniqueConstraint("deal_id", "threshold", name="uq_deal_reminder_threshold"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    threshold: Mapped[str] = mapped_column(String(20))  # "due_soon" (≤ 14 days) or "overdue"
+    sent_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,8 +16,9 @@ from ..extensions import db
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
 from ..listings.operations import check_offerable, parse_amount, parse_percent
 from ..notify.operations import notify_organization
-from ..workflow import apply_transition, record_creation
-from .models import Deal, DealKind, DealOffer, DealPatent, DealStatus
+from ..types import business_today
+from ..workflow import apply_transition, check_transition, record_creation
+from .models import Deal, DealKind, DealOffer, DealPatent, DealReminder, DealStatus
 
 RECORDATION_MONTHS = 3
 NEGOTIABLE_KINDS = {ListingKind.licence: DealKind.licence, ListingKind.transfer: DealKind.transfer,
@@ -49,6 +50,23 @@ def _check_counterparty(listing: Listing, user) -> None:
     ensure_can_act(user)
     if listing.owner_id == user.organization_id:
         raise DomainError(_("不能与本机构自己的挂牌成交。"))
+    if user.organization.kind == OrgKind.regulator:
+        raise DomainError(_("监管部门不作为交易一方。"))
+    _check_listing_live(listing)
+
+
+def proposal_refusal(listing: Listing, user) -> str | None:
+    """Why this user may not propose a deal on this listing now, or None (asked without writing)."""
+    if listing.kind not in NEGOTIABLE_KINDS:
+        return _("该挂牌不接受议价提议。")
+    try:
+        _check_counterparty(listing, user)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def _check_listing_live(listing: Listing) -> None:
     if listing.status not in LIVE_STATUSES:
         raise DomainError(_("该挂牌当前不可交易（%(status)s）。", status=listing.status.label))
     check_offerable(listing)
@@ -65,23 +83,41 @@ def open_licence_fee(listing: Listing, organization) -> tuple[Decimal, bool]:
     return fee, discounted
 
 
-def accept_open_licence(listing: Listing, user, notice: str, today: date | None = None) -> Deal:
-    """The licensee's written notice: the licence exists at once, on the published terms."""
-    listing = _lock_listing(listing.id)
+def acceptance_refusal(listing: Listing, user) -> str | None:
+    """Why this user may not accept this open licence now, or None: the rules accept_open_licence
+    enforces, asked without writing (the listing page shows the answer instead of a dead button)."""
+    try:
+        _check_acceptance(listing, user)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def _check_acceptance(listing: Listing, user) -> None:
     if listing.kind != ListingKind.open_licence:
         raise DomainError(_("该挂牌不是开放许可。"))
     _check_counterparty(listing, user)
     organization = user.organization
     if organization.kind != OrgKind.enterprise:
         raise DomainError(_("开放许可面向企业：请以企业账号接受。"))
-    if not (notice or "").strip():
-        raise DomainError(_("请填写书面通知内容。"), field="notice")
     existing = db.session.scalar(db.select(Deal.id).where(
         Deal.listing_id == listing.id, Deal.counterparty_org_id == organization.id,
         Deal.status.in_([DealStatus.accepted, DealStatus.paid, DealStatus.recorded])))
     if existing:
         raise DomainError(_("贵单位已取得该开放许可（交易 #%(id)d）。", id=existing))
-    today = today or date.today()
+
+
+def accept_open_licence(listing: Listing, user, notice: str, today: date | None = None) -> Deal:
+    """The licensee's written notice: the licence exists at once, on the published terms."""
+    listing = _lock_listing(listing.id)
+    _check_acceptance(listing, user)
+    organization = user.organization
+    if not (notice or "").strip():
+        raise DomainError(_("请填写书面通知内容。"), field="notice")
+    if len(notice) > 10000:
+        raise DomainError(_("书面通知过长。"), field="notice")
+    occurred_on = today  # a given day (the demo's) is the ledger's date too
+    today = today or business_today()
     fee, discounted = open_licence_fee(listing, organization)
     deal = Deal(kind=DealKind.open_licence, status=DealStatus.accepted, listing_id=listing.id,
                 holder_org_id=listing.owner_id, counterparty_org_id=organization.id, amount=fee,
@@ -91,7 +127,7 @@ def accept_open_licence(listing: Listing, user, notice: str, today: date | None 
     deal.items = [DealPatent(patent_id=p.id) for p in listing.patents]
     db.session.add(deal)
     db.session.flush()
-    record_creation(deal, user, data={"payment_method": listing.payment_method.value,
+    record_creation(deal, user, occurred_on=occurred_on, data={"payment_method": listing.payment_method.value,
                                       "royalty_rate": listing.royalty_rate, "sme_discount_applied": discounted,
                                       "term_end": listing.term_end, "recordation_due": deal.recordation_due})
     notify_organization(listing.owner, _("%(org)s 已接受您的开放许可“%(title)s”，许可即时生效。请在收款后登记，并于 %(due)s 前办理备案。",
@@ -110,18 +146,28 @@ def _open_licence_terms_text(listing: Listing, fee: Decimal, discounted: bool) -
     return "；".join(parts)
 
 
-def record_payment(deal: Deal, user, paid_on: date | None = None):
-    paid_on = paid_on or date.today()
-    if paid_on > date.today():
+def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=None,
+                   occurred_on: date | None = None):
+    """The holder confirms it received the fee (amount and date); the ledger keeps both."""
+    check_transition(deal, DealStatus.paid.value, user)
+    today = occurred_on or business_today()
+    paid_on = paid_on or today
+    if paid_on > today:
         raise DomainError(_("收款日期不能晚于今天。"), field="paid_on")
-    return apply_transition(deal, DealStatus.paid.value, user, data={"paid_on": paid_on})
+    amount_paid = parse_amount(amount_paid, "amount_paid", allow_zero=True)
+    if amount_paid is None:
+        amount_paid = deal.amount or Decimal("0")
+    return apply_transition(deal, DealStatus.paid.value, user, occurred_on=occurred_on,
+                            data={"paid_on": paid_on, "amount_paid": amount_paid})
 
 
-def record_recordation(deal: Deal, user, recordation_no: str):
+def record_recordation(deal: Deal, user, recordation_no: str, occurred_on: date | None = None):
+    check_transition(deal, DealStatus.recorded.value, user)
     recordation_no = (recordation_no or "").strip()
     if recordation_no and len(recordation_no) > 60:
         raise DomainError(_("备案号过长。"), field="recordation_no")
-    return apply_transition(deal, DealStatus.recorded.value, user, data={"recordation_no": recordation_no})
+    return apply_transition(deal, DealStatus.recorded.value, user, occurred_on=occurred_on,
+                            data={"recordation_no": recordation_no})
 
 
 # --- negotiated deals -----------------------------------------------------------------------
@@ -134,32 +180,63 @@ def _terms(amount, royalty_rate, terms: str) -> tuple[Decimal | None, Decimal | 
     return amount, royalty_rate, (terms or "").strip()
 
 
-def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, terms: str = "") -> Deal:
+def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, terms: str = "",
+                 counterparty_org=None, thread=None, occurred_on: date | None = None) -> Deal:
+    """A first offer on a licence, transfer or equity listing. Usually the interested
+    organisation proposes; from an inquiry the holder may propose to the asking organisation."""
     listing = _lock_listing(listing.id)
     kind = NEGOTIABLE_KINDS.get(listing.kind)
     if kind is None:
         raise DomainError(_("该挂牌不接受议价提议。"))
-    _check_counterparty(listing, user)
+    if not user.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    by_holder = counterparty_org is not None
+    if by_holder:
+        if listing.owner_id != user.organization_id:
+            raise PermissionDenied(_("只有挂牌方可以向对方提出提议。"))
+        ensure_can_act(user)
+        if counterparty_org.id == listing.owner_id:
+            raise DomainError(_("不能与本机构自己的挂牌成交。"))
+        if not counterparty_org.is_verified or counterparty_org.kind == OrgKind.regulator:
+            raise DomainError(_("对方机构尚未通过平台审核，不能作为交易一方。"))
+        _check_listing_live(listing)
+        counterparty_id = counterparty_org.id
+    else:
+        _check_counterparty(listing, user)
+        counterparty_id = user.organization_id
+    if thread is not None and (thread.listing_id != listing.id or thread.side_of(user) is None
+                               or thread.asker_org_id != counterparty_id):
+        raise DomainError(_("该咨询与此挂牌不符。"))
     amount, royalty_rate, terms = _terms(amount, royalty_rate, terms)
     deal = Deal(kind=kind, status=DealStatus.proposed, listing_id=listing.id, holder_org_id=listing.owner_id,
-                counterparty_org_id=user.organization_id, licence_type=listing.licence_type, amount=amount,
+                counterparty_org_id=counterparty_id, licence_type=listing.licence_type, amount=amount,
                 royalty_rate=royalty_rate, terms=terms, term_end=listing.term_end, created_by_id=user.id)
     deal.items = [DealPatent(patent_id=p.id) for p in listing.patents]
     deal.offers = [DealOffer(version=1, by_org_id=user.organization_id, by_user_id=user.id, amount=amount,
                              royalty_rate=royalty_rate, terms=terms)]
     db.session.add(deal)
     db.session.flush()
-    record_creation(deal, user, data={"offer_version": 1, "royalty_rate": royalty_rate})
-    notify_organization(listing.owner, _("%(org)s 对“%(title)s”提出了%(kind)s提议。", org=user.organization.name,
-                                         title=listing.title, kind=kind.label),
+    record_creation(deal, user, occurred_on=occurred_on,
+                    data={"offer_version": 1, "royalty_rate": royalty_rate,
+                          "thread_id": thread.id if thread is not None else None})
+    other = deal.counterparty if by_holder else listing.owner
+    notify_organization(other, _("%(org)s 对“%(title)s”提出了%(kind)s提议。", org=user.organization.name,
+                                 title=listing.title, kind=kind.label),
                         url_for("deals.detail", deal_id=deal.id, _external=True))
+    if thread is not None:
+        from .inquiries.operations import post_message
+
+        post_message(thread, user, _("已据此咨询提出%(kind)s提议（交易 #%(id)d）。", kind=kind.label, id=deal.id),
+                     deal=deal)
     return deal
 
 
-def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: str = "") -> DealOffer:
+def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: str = "",
+                  occurred_on: date | None = None) -> DealOffer:
+    check_transition(deal, DealStatus.negotiating.value, user)
     amount, royalty_rate, terms = _terms(amount, royalty_rate, terms)
     version = (deal.latest_offer.version if deal.latest_offer else 0) + 1
-    apply_transition(deal, DealStatus.negotiating.value, user, amount=amount,
+    apply_transition(deal, DealStatus.negotiating.value, user, amount=amount, occurred_on=occurred_on,
                      data={"offer_version": version, "royalty_rate": royalty_rate})
     offer = DealOffer(version=version, by_org_id=user.organization_id, by_user_id=user.id, amount=amount,
                       royalty_rate=royalty_rate, terms=terms)
@@ -169,29 +246,70 @@ def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: st
     return offer
 
 
-def agree(deal: Deal, user):
+def agree(deal: Deal, user, occurred_on: date | None = None):
     if deal.listing_id is not None:
         _lock_listing(deal.listing_id)
     offer = deal.latest_offer
     return apply_transition(deal, DealStatus.agreed.value, user, amount=offer.amount if offer else deal.amount,
-                            data={"offer_version": offer.version if offer else None})
+                            occurred_on=occurred_on, data={"offer_version": offer.version if offer else None})
 
 
-def complete(deal: Deal, user):
-    return apply_transition(deal, DealStatus.completed.value, user)
+def complete(deal: Deal, user, occurred_on: date | None = None):
+    return apply_transition(deal, DealStatus.completed.value, user, occurred_on=occurred_on)
 
 
-def reject(deal: Deal, user, reason: str = ""):
-    return apply_transition(deal, DealStatus.rejected.value, user, data={"reason": (reason or "").strip()})
+def reject(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
+    check_transition(deal, DealStatus.rejected.value, user)
+    return apply_transition(deal, DealStatus.rejected.value, user, occurred_on=occurred_on,
+                            data={"reason": _reason(reason)})
 
 
-def cancel(deal: Deal, user, reason: str = ""):
-    return apply_transition(deal, DealStatus.cancelled.value, user, data={"reason": (reason or "").strip()})
+def cancel(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
+    check_transition(deal, DealStatus.cancelled.value, user)
+    return apply_transition(deal, DealStatus.cancelled.value, user, occurred_on=occurred_on,
+                            data={"reason": _reason(reason)})
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise DomainError(_("理由最多 500 字。"), field="reason")
+    return reason
 
 
 def recordation_overdue(today: date | None = None) -> list[Deal]:
     """Open licences not yet recorded whose 3-month deadline is near or past (for reminders)."""
-    today = today or date.today()
+    today = today or business_today()
     return db.session.scalars(db.select(Deal).where(
         Deal.kind == DealKind.open_licence, Deal.status.in_([DealStatus.accepted, DealStatus.paid]),
         Deal.recordation_due <= today + timedelta(days=14))).all()
+
+
+REMINDER_THRESHOLDS = ("due_soon", "overdue")
+
+
+def send_recordation_reminders(today: date | None = None) -> list[tuple[Deal, str]]:
+    """Remind both sides of each open licence whose 备案 deadline is within 14 days ("due_soon")
+    or past ("overdue"), once per deal and threshold: safe to run daily, or twice a day."""
+    today = today or business_today()
+    sent: list[tuple[Deal, str]] = []
+    for deal in recordation_overdue(today):
+        threshold = "overdue" if deal.recordation_due < today else "due_soon"
+        already = db.session.scalar(db.select(DealReminder.id).where(DealReminder.deal_id == deal.id,
+                                                                     DealReminder.threshold == threshold))
+        if already:
+            continue
+        db.session.add(DealReminder(deal_id=deal.id, threshold=threshold, sent_on=today))
+        days = (deal.recordation_due - today).days
+        if threshold == "overdue":
+            text = _("开放许可交易 #%(id)d 的备案期限 %(due)s 已过 %(days)d 天，请尽快向国家知识产权局办理备案并登记备案号。",
+                     id=deal.id, due=deal.recordation_due.isoformat(), days=-days)
+        else:
+            text = _("开放许可交易 #%(id)d 须在 %(due)s 前办理备案（还剩 %(days)d 天）。",
+                     id=deal.id, due=deal.recordation_due.isoformat(), days=days)
+        link = url_for("deals.detail", deal_id=deal.id, _external=True)
+        notify_organization(deal.holder, text, link)
+        notify_organization(deal.counterparty, text, link)
+        sent.append((deal, threshold))
+    db.session.flush()
+    return sent

@@ -1,14 +1,25 @@
-"""Deal pages. Another organisation's deal is a 404, never a 403 that confirms it exists."""
+"""Deal pages. Routes stay thin: load (another organisation's deal is a 404, never a 403 that
+confirms it exists), call the operation, commit once, render. A refused step re-renders the
+page with the operation's message."""
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..errors import DomainError
 from ..extensions import db
+from ..forms import attach_domain_error
 from ..ledger.models import LedgerEntry
-from . import bp
-from .models import Deal
+from ..listings.routes import load_listing
+from ..types import business_today
+from . import bp, operations
+from .forms import STEP_FORMS, AcceptOpenLicenceForm, ProposeForm
+from .inquiries.models import Thread
+from .models import Deal, DealKind, DealStatus
+from .views import deal_list_query, notice_template
 
 
 def load_deal(deal_id: int) -> Deal:
@@ -18,13 +29,180 @@ def load_deal(deal_id: int) -> Deal:
     return deal
 
 
-@bp.get("/deals/<int:deal_id>")
-@login_required
-def detail(deal_id: int):
-    deal = load_deal(deal_id)
-    entries = db.session.scalars(
+def ledger_entries(deal: Deal) -> list[LedgerEntry]:
+    return db.session.scalars(
         db.select(LedgerEntry).where(LedgerEntry.subject_type == deal.ledger_subject_type,
                                      LedgerEntry.subject_id == deal.id).order_by(LedgerEntry.seq)
     ).all()
-    return render_template("deals/detail.html", deal=deal, entries=entries,
-                           steps=deal.available_steps(current_user))
+
+
+def _step_forms(deal: Deal, steps, posted=None) -> dict:
+    forms = {}
+    for step in steps:
+        if step.target in forms:
+            continue
+        if posted is not None and posted[0] == step.target:
+            forms[step.target] = posted[1]
+            continue
+        form = STEP_FORMS[step.target](prefix=step.target, formdata=None)
+        if step.target == "paid":
+            form.paid_on.data = business_today()
+            form.amount_paid.data = f"{deal.amount:.2f}" if deal.amount is not None else ""
+        elif step.target == "negotiating" and deal.latest_offer:
+            offer = deal.latest_offer
+            form.amount.data = f"{offer.amount:.2f}" if offer.amount is not None else ""
+            form.royalty_rate.data = str(offer.royalty_rate) if offer.royalty_rate is not None else ""
+            form.terms.data = offer.terms
+        forms[step.target] = form
+    return forms
+
+
+def render_detail(deal: Deal, posted=None, status: int = 200):
+    steps = deal.available_steps(current_user)
+    return render_template("deals/detail.html", deal=deal, entries=ledger_entries(deal), steps=steps,
+                           forms=_step_forms(deal, steps, posted), side=deal.party_of(current_user),
+                           waiting=deal.waiting_for(current_user)), status
+
+
+@bp.get("/deals")
+@login_required
+def my_deals():
+    filters = {key: request.args.get(key, "") for key in ("status", "kind", "side", "waiting")}
+    query = deal_list_query(current_user.organization_id, **filters)
+    page = db.paginate(query, per_page=20)
+    return render_template("deals/list.html", page=page, filters=filters, statuses=list(DealStatus),
+                           kinds=list(DealKind))
+
+
+@bp.get("/deals/<int:deal_id>")
+@login_required
+def detail(deal_id: int):
+    return render_detail(load_deal(deal_id))
+
+
+STEP_OPERATIONS = {
+    "paid": lambda deal, form: operations.record_payment(deal, current_user, paid_on=form.paid_on.data,
+                                                         amount_paid=form.amount_paid.data),
+    "recorded": lambda deal, form: operations.record_recordation(deal, current_user, form.recordation_no.data),
+    "negotiating": lambda deal, form: operations.counter_offer(
+        deal, current_user, amount=form.amount.data, royalty_rate=form.royalty_rate.data, terms=form.terms.data),
+    "agreed": lambda deal, form: operations.agree(deal, current_user),
+    "completed": lambda deal, form: operations.complete(deal, current_user),
+    "rejected": lambda deal, form: operations.reject(deal, current_user, form.reason.data),
+    "cancelled": lambda deal, form: operations.cancel(deal, current_user, form.reason.data),
+}
+
+DONE_MESSAGES = {
+    "paid": _l("已登记收款。"), "recorded": _l("已登记备案号，许可备案完成。"), "negotiating": _l("已提交还价。"),
+    "agreed": _l("已同意当前条件。"), "completed": _l("交易已完成。"), "rejected": _l("已拒绝。"),
+    "cancelled": _l("已取消。"),
+}
+
+
+@bp.post("/deals/<int:deal_id>/steps/<target>")
+@login_required
+def act(deal_id: int, target: str):
+    deal = load_deal(deal_id)
+    if target not in STEP_OPERATIONS:
+        abort(404)
+    form = STEP_FORMS[target](prefix=target)
+    if not form.validate_on_submit():
+        return render_detail(deal, posted=(target, form), status=422)
+    try:
+        STEP_OPERATIONS[target](deal, form)
+    except DomainError as error:
+        db.session.rollback()
+        attach_domain_error(form, error)
+        flash(error.message, "danger")
+        return render_detail(load_deal(deal_id), posted=(target, form), status=error.status_code)
+    db.session.commit()
+    flash(str(DONE_MESSAGES[target]), "success")
+    return redirect(url_for("deals.detail", deal_id=deal.id))
+
+
+@bp.get("/deals/<int:deal_id>/record")
+@login_required
+def record(deal_id: int):
+    """The printable 书面通知 / licence record (or deal record for negotiated deals)."""
+    deal = load_deal(deal_id)
+    return render_template("deals/record.html", deal=deal, entries=ledger_entries(deal))
+
+
+# --- from a listing -------------------------------------------------------------------------
+
+@bp.route("/listings/<int:listing_id>/accept", methods=["GET", "POST"])
+@login_required
+def accept(listing_id: int):
+    listing = load_listing(listing_id)
+    if listing.kind.value != "open_licence":
+        abort(404)
+    refusal = operations.acceptance_refusal(listing, current_user)
+    fee, discounted = operations.open_licence_fee(listing, current_user.organization)
+    form = AcceptOpenLicenceForm()
+    status = 200
+    if request.method == "GET":
+        form.notice.data = notice_template(listing, current_user, fee)
+    elif form.validate_on_submit():
+        try:
+            deal = operations.accept_open_licence(listing, current_user, form.notice.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+            status = error.status_code
+        else:
+            db.session.commit()
+            flash(_("开放许可已生效：交易 #%(id)d。请在 %(due)s 前办理备案。", id=deal.id,
+                    due=deal.recordation_due.isoformat()), "success")
+            return redirect(url_for("deals.detail", deal_id=deal.id))
+    else:
+        status = 422
+    return render_template("deals/accept.html", listing=listing, form=form, fee=fee, discounted=discounted,
+                           refusal=refusal, org=current_user.organization), status
+
+
+@bp.route("/listings/<int:listing_id>/propose", methods=["GET", "POST"])
+@login_required
+def propose(listing_id: int):
+    listing = load_listing(listing_id)
+    if listing.kind not in operations.NEGOTIABLE_KINDS:
+        abort(404)
+    form = ProposeForm()
+    thread = _thread_for(listing, form.thread_id.data or request.args.get("thread"))
+    counterparty = thread.asker if thread is not None and thread.side_of(current_user) == "holder" else None
+    if counterparty is None and listing.owner_id == current_user.organization_id:
+        abort(404)  # the holder proposes only to someone who asked, from the thread
+    status = 200
+    if request.method == "GET":
+        form.amount.data = f"{listing.price:.2f}" if listing.price else ""
+        if thread is not None:
+            form.thread_id.data = str(thread.id)
+            form.terms.data = _("（据咨询 #%(id)d）", id=thread.id)
+    elif form.validate_on_submit():
+        try:
+            deal = operations.propose_deal(listing, current_user, amount=form.amount.data,
+                                           royalty_rate=form.royalty_rate.data, terms=form.terms.data,
+                                           counterparty_org=counterparty, thread=thread)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+            status = error.status_code
+        else:
+            db.session.commit()
+            flash(_("提议已提交：交易 #%(id)d。", id=deal.id), "success")
+            return redirect(url_for("deals.detail", deal_id=deal.id))
+    else:
+        status = 422
+    return render_template("deals/propose.html", listing=listing, form=form, thread=thread,
+                           counterparty=counterparty), status
+
+
+def _thread_for(listing, thread_id) -> Thread | None:
+    if not thread_id:
+        return None
+    try:
+        thread = db.session.get(Thread, int(thread_id))
+    except (TypeError, ValueError):
+        abort(404)
+    if thread is None or not thread.can_view(current_user) or thread.listing_id != listing.id:
+        abort(404)
+    return thread

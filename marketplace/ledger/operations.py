@@ -109,7 +109,8 @@ def _entries(batch: int = 2000) -> Iterator[LedgerEntry]:
             return
         yield from rows
         last = rows[-1].seq
-        db.session.expunge_all()
+        for row in rows:  # keep memory flat without detaching the caller's objects (current_user…)
+            db.session.expunge(row)
 
 
 def verify_chain() -> VerifyResult:

@@ -1,0 +1,65 @@
+"""Forms for accepting an open licence, proposing and answering offers, and recording steps.
+
+Amounts are text fields: the operations parse them (two decimals, not negative, not absurd)
+and name the field in their refusal, so the message appears beside what the user typed."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+required = DataRequired(message=_l("此项必填。"))
+
+
+class AcceptOpenLicenceForm(FlaskForm):
+    notice = TextAreaField(_l("书面通知"), validators=[required, Length(max=10000)],
+                           description=_l("依据《专利法》第五十一条，以书面方式通知专利权人即获得许可。可按需修改。"))
+    confirm = BooleanField(_l("我已核对本企业信息与公告的许可条件，同意按上述条件支付许可使用费"),
+                           validators=[DataRequired(message=_l("请勾选确认。"))])
+
+
+class TermsForm(FlaskForm):
+    amount = StringField(_l("金额（元）"), validators=[Optional(), Length(max=30)],
+                         description=_l("许可费、转让价或作价金额，最多两位小数。"))
+    royalty_rate = StringField(_l("提成比例（%）"), validators=[Optional(), Length(max=10)],
+                               description=_l("按净销售额计，可与金额同时填写。"))
+    terms = TextAreaField(_l("条件说明"), validators=[Optional(), Length(max=5000)],
+                          description=_l("付款方式、期限、技术支持等。"))
+
+
+class ProposeForm(TermsForm):
+    thread_id = HiddenField()
+
+
+class CounterForm(TermsForm):
+    pass
+
+
+class PaymentForm(FlaskForm):
+    amount_paid = StringField(_l("实收金额（元）"), validators=[Optional(), Length(max=30)])
+    paid_on = DateField(_l("收款日期"), validators=[required])
+
+
+class RecordationForm(FlaskForm):
+    recordation_no = StringField(_l("备案号"), validators=[required, Length(max=60)],
+                                 description=_l("国家知识产权局专利实施许可合同备案号。"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("理由（可选）"), validators=[Optional(), Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    """A step that needs nothing but the click (and its CSRF token)."""
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("消息"), validators=[required, Length(max=5000)])
+
+
+STEP_FORMS = {
+    "paid": PaymentForm, "recorded": RecordationForm, "negotiating": CounterForm, "agreed": ConfirmForm,
+    "completed": ConfirmForm, "rejected": ReasonForm, "cancelled": ReasonForm,
+}
