@@ -120,6 +120,7 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "nav_main": nav.items_for(current_user, "main"),
             "nav_user": nav.items_for(current_user, "user"),
+            "nav_admin": nav.items_for(current_user, "admin"),
             "site_name": app.config["SITE_NAME"],
             "district_name": app.config["DISTRICT_NAME"],
         }

@@ -16,7 +16,7 @@ class NavItem:
     endpoint: str
     visible: Predicate
     order: int = 100
-    section: str = "main"  # "main" (left) or "user" (account menu)
+    section: str = "main"  # "main" (left), "admin" (the operator's menu) or "user" (account menu)
 
     @property
     def url(self) -> str:

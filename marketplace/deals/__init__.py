@@ -14,7 +14,7 @@ def init_app(app):
     from .. import nav
     from ..formatting import datetime_cn
     from ..types import utcnow
-    from . import demo  # noqa: F401 - registers the demo step
+    from . import demo, panels  # noqa: F401 - register the demo step and dashboard panels
     from .commands import deals_cli
     from .inquiries import bp as inquiries_bp
     from .inquiries.routes import InquiriesLabel

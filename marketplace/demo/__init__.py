@@ -69,8 +69,15 @@ def demo_command(seed: int) -> None:
         if logins_file().exists():
             click.echo(logins_file().read_text())
         return
-    ctx = run_demo(seed)
-    db.session.commit()
+    import logging
+
+    level = current_app.logger.level
+    current_app.logger.setLevel(logging.WARNING)  # the demo's mails are not news to anyone
+    try:
+        ctx = run_demo(seed)
+        db.session.commit()
+    finally:
+        current_app.logger.setLevel(level)
     lines = ["演示账号（密码只在此处显示一次，也保存在 instance/demo_logins.txt）:"]
     lines += [f"  {role:<24} {email:<36} {password}" for role, email, password in ctx.logins]
     text = "\n".join(lines)

@@ -15,7 +15,7 @@ def _holder(user) -> bool:
 
 
 def init_app(app):
-    from . import demo  # noqa: F401  (registers the demo step)
+    from . import demo, panels  # noqa: F401  (register the demo step and dashboard panels)
     from .commands import finance_cli
 
     nav.add(_l("质押融资"), "finance.my_requests", _holder, order=40)

@@ -19,4 +19,4 @@ def init_app(app):
     display.register(app)
     app.cli.add_command(indicators_cli)
     nav.add(_l("统计"), "indicators.statistics", nav.anyone, order=60)
-    nav.add(_l("指标监测"), "indicators.dashboard", nav.operator, order=85)
+    nav.add(_l("指标监测"), "indicators.dashboard", nav.operator, order=84, section="admin")

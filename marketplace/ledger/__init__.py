@@ -15,4 +15,4 @@ def init_app(app):
 
     app.cli.add_command(ledger_cli)
     app.jinja_env.globals["ledger_kind_label"] = routes.kind_label
-    nav.add(_l("台账"), "ledger.index", nav.operator, order=85)
+    nav.add(_l("台账"), "ledger.index", nav.operator, order=85, section="admin")

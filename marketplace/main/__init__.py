@@ -28,5 +28,4 @@ def healthz():
 
 
 def init_app(app):
-    nav.add(_l("首页"), "main.home", nav.anyone, order=0)
     nav.add(_l("工作台"), "main.dashboard", nav.signed_in, order=1)

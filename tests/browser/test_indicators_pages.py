@@ -64,7 +64,8 @@ def test_dashboard_and_statistics_draw_their_charts(page, live_server, live_app)
 
     # The operator's dashboard: the trend over years and the quarters, with the figures as tables.
     sign_in(page, base, operator_email, PASSWORD)
-    page.get_by_test_id("nav-main").get_by_role("link", name="指标监测").click()
+    page.get_by_test_id("nav-admin").get_by_role("button", name="平台管理").click()
+    page.get_by_test_id("nav-admin").get_by_role("link", name="指标监测").click()
     page.wait_for_selector("[data-testid=chart-years] canvas")
     years = page.evaluate(CHART_DATA, "[data-testid=chart-years]")
     quarters = page.evaluate(CHART_DATA, "[data-testid=chart-quarters]")

@@ -37,7 +37,8 @@ def test_register_verify_and_sign_in(page, live_server, live_make):
 
     # 2. The operator verifies it.
     sign_in(page, base, operator.email, PASSWORD)
-    page.get_by_test_id("nav-main").get_by_role("link", name="机构审核").click()
+    page.get_by_test_id("nav-admin").get_by_role("button", name="平台管理").click()
+    page.get_by_test_id("nav-admin").get_by_role("link", name="机构审核").click()
     page.get_by_role("link", name="福州旅程测试科技有限公司").click()
     page.get_by_role("button", name="审核通过").click()
     assert page.get_by_text("已认证：福州旅程测试科技有限公司").is_visible()
@@ -48,6 +49,6 @@ def test_register_verify_and_sign_in(page, live_server, live_make):
     sign_in(page, base, "journey@example.cn", "Tide-Lantern-2025")
     assert page.get_by_test_id("org-status").inner_text() == "已认证"
     nav = page.get_by_test_id("nav-main").inner_text()
-    assert "工作台" in nav and "机构审核" not in nav
+    assert "工作台" in nav and "平台管理" not in nav and page.get_by_test_id("nav-admin").count() == 0
     assert page.get_by_test_id("unverified-banner").count() == 0
     screenshot(page, "journey-accounts-3-dashboard")

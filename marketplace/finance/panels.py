@@ -1,0 +1,49 @@
+"""Dashboard panels for finance: the bank's open reviews, the holder's information requests,
+the insurer's open quote requests."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import func
+
+from ..accounts.models import OrgKind
+from ..extensions import db
+from ..main.panels import Panel, panel_source
+from .machines import ReviewStatus
+from .models import PledgeRequest, PledgeReview
+from .policies import QuoteRequest, QuoteStatus
+
+OPEN_REVIEW = [ReviewStatus.submitted, ReviewStatus.under_review]
+
+
+def _count(query) -> int:
+    return db.session.scalar(query) or 0
+
+
+@panel_source
+def finance_work(user) -> list[Panel]:
+    kind = user.organization.kind
+    org_id = user.organization_id
+    if kind == OrgKind.bank:
+        to_review = _count(db.select(func.count()).select_from(PledgeReview).where(
+            PledgeReview.bank_org_id == org_id, PledgeReview.status.in_(OPEN_REVIEW)))
+        to_register = _count(db.select(func.count()).select_from(PledgeReview).where(
+            PledgeReview.bank_org_id == org_id, PledgeReview.status.in_([ReviewStatus.approved, ReviewStatus.registered])))
+        return [Panel(_("待审查的质押申请"), to_review, url_for("finance.review_queue", status="open"),
+                      _("新提交或企业已补充材料"), urgent=True),
+                Panel(_("待登记 / 待放款"), to_register, url_for("finance.review_queue", status="approved"),
+                      _("已批准的贷款：办理质押登记并放款"))]
+    if kind == OrgKind.insurer:
+        quotes = _count(db.select(func.count()).select_from(QuoteRequest).where(
+            QuoteRequest.insurer_org_id == org_id, QuoteRequest.status == QuoteStatus.open))
+        return [Panel(_("待报价的询价"), quotes, url_for("finance.insurance_home"), _("企业从专利页面发起的保险询价"),
+                      urgent=True)]
+    if kind in (OrgKind.enterprise, OrgKind.university, OrgKind.institute):
+        info = _count(db.select(func.count()).select_from(PledgeReview)
+                      .join(PledgeRequest, PledgeRequest.id == PledgeReview.request_id)
+                      .where(PledgeRequest.holder_org_id == org_id, PledgeReview.status == ReviewStatus.info_requested))
+        if info:
+            return [Panel(_("银行要求补充材料"), info, url_for("finance.my_requests"), _("在申请页面的对话中答复银行"),
+                          urgent=True)]
+    return []
