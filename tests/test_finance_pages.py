@@ -89,7 +89,7 @@ def test_documents_live_outside_static_under_random_names(app, world):
     assert "static" not in upload_dir
     import pathlib
 
-    assert (pathlib.Path(upload_dir) / "finance" / stored.stored_name).read_bytes() == PDF
+    assert (pathlib.Path(upload_dir) / "documents" / stored.stored_name).read_bytes() == PDF
 
 
 def post_request(client, world, **overrides):
@@ -129,7 +129,7 @@ def test_a_file_that_claims_to_be_a_pdf_but_is_not_is_refused_and_nothing_is_kep
 
 
 def test_an_oversized_file_is_refused(client, app, make, as_user):
-    app.config["FINANCE_MAX_UPLOAD_BYTES"] = 1024
+    app.config["DOCUMENT_MAX_BYTES"] = 1024
     try:
         with app.test_request_context():
             holder = make.user(kind="enterprise")
@@ -140,7 +140,7 @@ def test_an_oversized_file_is_refused(client, app, make, as_user):
                                 documents=[(io.BytesIO(PDF + b"0" * 2048), "大文件.pdf")])
         assert "超过" in response.get_data(as_text=True) and ledger_count() == 0
     finally:
-        app.config.pop("FINANCE_MAX_UPLOAD_BYTES")
+        app.config.pop("DOCUMENT_MAX_BYTES")
 
 
 def test_the_bank_walks_the_loan_through_the_review_page(client, world, as_user):

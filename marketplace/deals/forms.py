@@ -7,8 +7,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FileField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms import choices
+from .operations import DOCUMENT_LABELS
 
 required = DataRequired(message=_l("此项必填。"))
 
@@ -63,3 +74,8 @@ STEP_FORMS = {
     "paid": PaymentForm, "recorded": RecordationForm, "negotiating": CounterForm, "agreed": ConfirmForm,
     "completed": ConfirmForm, "rejected": ReasonForm, "cancelled": ReasonForm,
 }
+
+
+class DocumentForm(FlaskForm):
+    label = SelectField(_l("文件类型"), choices=choices((label, label) for label in DOCUMENT_LABELS))
+    file = FileField(_l("文件（PDF、JPEG 或 PNG，最大 10 MB）"))

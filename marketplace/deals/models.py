@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, User
 from ..extensions import db
+from ..files.models import StoredFile
 from ..listings.models import LicenceType, Listing
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, business_today, utcnow
@@ -131,6 +132,7 @@ class Deal(Workflowed, db.Model):
     counterparty: Mapped[Organization] = relationship(foreign_keys=[counterparty_org_id])
     created_by: Mapped[User | None] = relationship()
     items: Mapped[list[DealPatent]] = relationship(cascade="all, delete-orphan", back_populates="deal")
+    documents: Mapped[list[DealDocument]] = relationship(cascade="all, delete-orphan", order_by="DealDocument.id")
     offers: Mapped[list[DealOffer]] = relationship(cascade="all, delete-orphan", back_populates="deal",
                                                    order_by="DealOffer.version")
 
@@ -294,3 +296,20 @@ class DealReminder(db.Model):
     threshold: Mapped[str] = mapped_column(String(20))  # "due_soon" (≤ 14 days) or "overdue"
     sent_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DealDocument(db.Model):
+    """A file either party attaches to a deal: the signed contract, a payment receipt, the
+    recordation certificate. Its SHA-256 is kept so a later dispute can prove which file it was."""
+
+    __tablename__ = "deal_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    by_org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    file: Mapped[StoredFile] = relationship()
+    by_org: Mapped[Organization] = relationship()

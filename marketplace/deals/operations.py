@@ -313,3 +313,32 @@ def send_recordation_reminders(today: date | None = None) -> list[tuple[Deal, st
         sent.append((deal, threshold))
     db.session.flush()
     return sent
+
+
+# --- documents ------------------------------------------------------------------------------
+
+DOCUMENT_LABELS = ("合同", "付款凭证", "备案证明", "技术资料", "其他")
+
+
+def attach_document(deal: Deal, user, upload, label: str):
+    """Either party attaches a PDF or image to the deal; others cannot (the view 404s first)."""
+    from ..files import storage
+    from .models import DealDocument
+
+    if deal.party_of(user) is None:
+        raise PermissionDenied(_("只有交易双方可以上传文件。"))
+    ensure_can_act(user)
+    if label not in DOCUMENT_LABELS:
+        raise DomainError(_("请选择文件类型。"), field="label")
+    if upload is None or not getattr(upload, "filename", ""):
+        raise DomainError(_("请选择要上传的文件。"), field="file")
+    checked = storage.check_upload(upload, storage.DOCUMENT_KINDS, "file")
+    document = DealDocument(deal_id=deal.id, label=label, by_org_id=user.organization_id,
+                            file=storage.save(checked, user))
+    db.session.add(document)
+    db.session.flush()
+    other = deal.counterparty if deal.party_of(user) == "holder" else deal.holder
+    notify_organization(other, _("交易 #%(id)d：%(org)s 上传了%(label)s“%(name)s”。", id=deal.id,
+                                 org=user.organization.name, label=label, name=checked.original_name),
+                        url_for("deals.detail", deal_id=deal.id, _external=True))
+    return document

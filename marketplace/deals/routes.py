@@ -16,9 +16,9 @@ from ..ledger.models import LedgerEntry
 from ..listings.routes import load_listing
 from ..types import business_today
 from . import bp, operations
-from .forms import STEP_FORMS, AcceptOpenLicenceForm, ProposeForm
+from .forms import STEP_FORMS, AcceptOpenLicenceForm, DocumentForm, ProposeForm
 from .inquiries.models import Thread
-from .models import Deal, DealKind, DealStatus
+from .models import Deal, DealDocument, DealKind, DealStatus
 from .views import deal_list_query, notice_template
 
 
@@ -57,11 +57,12 @@ def _step_forms(deal: Deal, steps, posted=None) -> dict:
     return forms
 
 
-def render_detail(deal: Deal, posted=None, status: int = 200):
+def render_detail(deal: Deal, posted=None, status: int = 200, document_form=None):
     steps = deal.available_steps(current_user)
     return render_template("deals/detail.html", deal=deal, entries=ledger_entries(deal), steps=steps,
                            forms=_step_forms(deal, steps, posted), side=deal.party_of(current_user),
-                           waiting=deal.waiting_for(current_user)), status
+                           waiting=deal.waiting_for(current_user),
+                           document_form=document_form or DocumentForm()), status
 
 
 @bp.get("/deals")
@@ -206,3 +207,33 @@ def _thread_for(listing, thread_id) -> Thread | None:
     if thread is None or not thread.can_view(current_user) or thread.listing_id != listing.id:
         abort(404)
     return thread
+
+
+@bp.post("/deals/<int:deal_id>/documents")
+@login_required
+def upload_document(deal_id: int):
+    deal = load_deal(deal_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            operations.attach_document(deal, current_user, form.file.data, form.label.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("文件已上传。"), "success")
+            return redirect(url_for("deals.detail", deal_id=deal.id) + "#documents")
+    return render_detail(deal, status=400, document_form=form)
+
+
+@bp.get("/deals/<int:deal_id>/documents/<int:document_id>")
+@login_required
+def document(deal_id: int, document_id: int):
+    from ..files import storage
+
+    deal = load_deal(deal_id)  # another organisation's deal is a 404
+    document = db.session.get(DealDocument, document_id)
+    if document is None or document.deal_id != deal.id:
+        abort(404)
+    return storage.send(document.file)

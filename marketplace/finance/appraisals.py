@@ -11,11 +11,11 @@ from ..accounts.models import OrgKind
 from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
+from ..files import storage as documents
 from ..listings.operations import parse_amount
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.numbers import NumberError, canonical_application_number
-from . import documents
 from .models import Appraisal, AppraisalMethod
 from .operations import _today
 

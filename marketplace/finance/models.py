@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, OrgKind, User
 from ..extensions import db
+from ..files.models import StoredFile
 from ..listings.models import Industry, Listing
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
@@ -37,23 +38,6 @@ def _org_id(user) -> int | None:
 
 def _is_operator(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.is_operator
-
-
-class StoredFile(db.Model):
-    """An uploaded file kept under UPLOAD_DIR with a random name; served only through views
-    that ask the object it belongs to who may read it."""
-
-    __tablename__ = "stored_file"
-    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    original_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(60))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PledgeRequest(db.Model):

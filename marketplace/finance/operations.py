@@ -15,13 +15,13 @@ from ..accounts.models import Organization, OrgKind, OrgStatus
 from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
+from ..files import storage as documents
 from ..ledger.operations import SHANGHAI
 from ..listings.models import Industry, ListingKind
 from ..listings.operations import ListingInput, create_listing, parse_amount, publish_listing
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..workflow import apply_transition, record_creation
-from . import documents
 from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
 from .models import (
     MAX_RATE,

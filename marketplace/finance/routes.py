@@ -14,12 +14,13 @@ from flask_login import current_user, login_required
 from ..accounts.models import OrgKind
 from ..errors import DomainError
 from ..extensions import db
+from ..files import storage as documents
 from ..forms import attach_domain_error
 from ..ledger.models import LedgerEntry
 from ..listings.models import Industry
 from ..patents.models import Patent
 from . import appraisals as appraisal_ops
-from . import bp, documents, forms, operations
+from . import bp, forms, operations
 from .machines import REVIEW_STATUS_LABELS, ReviewStatus
 from .models import Appraisal, PledgeDocument, PledgeRequest, PledgeReview, latest_appraisal
 from .valuation import DEFAULT_SCENARIO, SCENARIO_WEIGHTS, SCENARIOS, bundle_score, value_patent

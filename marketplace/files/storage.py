@@ -17,7 +17,7 @@ from ..extensions import db
 from .models import StoredFile
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-SUBDIR = "finance"
+SUBDIR = "documents"
 
 # kind → (leading bytes, extension, content type)
 SIGNATURES = {
@@ -47,7 +47,7 @@ class CheckedUpload:
 
 
 def max_bytes() -> int:
-    return int(current_app.config.get("FINANCE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+    return int(current_app.config.get("DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
 def sniff(content: bytes) -> str | None:
