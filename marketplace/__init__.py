@@ -19,6 +19,9 @@ FEATURES = [
     "marketplace.notify",
     "marketplace.patents",
     "marketplace.listings",
+    "marketplace.search",
+    "marketplace.demands",
+    "marketplace.api",
 ]
 
 

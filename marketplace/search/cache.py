@@ -1,0 +1,45 @@
+"""Per-searcher caches: the documents of every facet value and the sort orders.
+
+Built once per index generation or commit, so facet counts and filters are set operations (in C)
+instead of Python loops over postings."""
+
+from __future__ import annotations
+
+from .facets import FACETS
+
+
+class ReaderCache:
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.alive = frozenset(self.reader.all_doc_ids())
+        self._values: dict[str, dict[str, frozenset[int]]] = {}
+        self._orders: dict[str, list[int]] = {}
+
+    def values(self, field: str) -> dict[str, frozenset[int]]:
+        """value → documents having it (deleted documents left out)."""
+        if field not in self._values:
+            table = {}
+            for term in self.reader.lexicon(field):
+                docs = frozenset(self.reader.postings(field, term).all_ids()) & self.alive
+                if docs:
+                    table[term.decode("utf-8")] = docs
+            self._values[field] = table
+        return self._values[field]
+
+    def docs_with(self, field: str, value: str) -> frozenset[int]:
+        return self.values(field).get(value, frozenset())
+
+    def warm(self) -> None:
+        for facet in FACETS:
+            self.values(facet.name)
+        self.values("owner_id")
+        for field in ("published", "price"):
+            self.order(field)
+
+    def order(self, field: str) -> list[int]:
+        """Live documents by ascending value of a sortable numeric field."""
+        if field not in self._orders:
+            column = self.reader.column_reader(field)
+            self._orders[field] = sorted(self.alive, key=lambda docnum: column[docnum])
+        return self._orders[field]
