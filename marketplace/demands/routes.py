@@ -12,7 +12,6 @@ from ..extensions import db
 from ..forms import attach_domain_error
 from ..listings.models import LIVE_STATUSES, Listing
 from ..listings.routes import load_listing
-from ..search.matching import demands_for_listing, matches_for_demand
 from . import bp, operations
 from .forms import DemandForm
 from .models import Demand
@@ -99,6 +98,8 @@ def close(demand_id: int):
 @bp.get("/<int:demand_id>")
 @login_required
 def detail(demand_id: int):
+    from ..search.matching import matches_for_demand
+
     demand = load_demand(demand_id)
     matches = matches_for_demand(demand, current_user) if demand.is_owned_by(current_user) else []
     return render_template("demands/detail.html", demand=demand, matches=matches)
@@ -108,6 +109,8 @@ def detail(demand_id: int):
 @login_required
 def answers():
     """For a holder: each of its live listings with the open demands it answers."""
+    from ..search.matching import demands_for_listing
+
     listings = db.session.scalars(db.select(Listing).where(
         Listing.owner_id == current_user.organization_id, Listing.status.in_(LIVE_STATUSES))
         .order_by(Listing.published_at.desc()).limit(50)).all()
@@ -118,6 +121,8 @@ def answers():
 @bp.get("/for-listing/<int:listing_id>")
 @login_required
 def for_listing(listing_id: int):
+    from ..search.matching import demands_for_listing
+
     listing = load_listing(listing_id)
     if not listing.is_owned_by(current_user):
         abort(403)
