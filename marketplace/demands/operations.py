@@ -49,7 +49,7 @@ def _budget(value, name: str) -> Decimal | None:
 
 
 def parse_ipc_hint(value) -> list[str]:
-    parts = value if isinstance(value, list) else re.split(r"[\s,，;；、]+", value or "")
+    parts = value if isinstance(value, list) else re.split(r"[\s,，;；、]+(?=[A-Ha-h]\d)", (value or "").strip(" ,，;；、"))
     subclasses: list[str] = []
     for part in parts:
         if not part.strip():
