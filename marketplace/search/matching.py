@@ -140,6 +140,8 @@ class Match:
             reasons.append(_("同一行业：%(industry)s", industry=self.listing.industry.label))
         if self.kind_wanted:
             reasons.append(_("交易方式符合：%(kind)s", kind=self.listing.kind.label))
+        elif self.kind_wanted is False:
+            reasons.append(_("交易方式为%(kind)s，与您希望的不同", kind=self.listing.kind.label))
         if self.budget_fits:
             reasons.append(_("价格在预算内"))
         elif self.budget_fits is False:
