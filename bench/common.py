@@ -105,7 +105,7 @@ def bulk_publish(records: list[dict], owner_ids: list[int], rng: random.Random, 
         patent_ids = list(db.session.scalars(insert(Patent).returning(Patent.id, sort_by_parameter_order=True),
                                              patent_rows))
         listing_rows = []
-        for patent_id, row in zip(patent_ids, patent_rows, strict=True):
+        for row in patent_rows:
             kind = ListingKind.transfer if rng.random() < 0.6 else ListingKind.licence
             published = now - timedelta(minutes=rng.randint(0, 600000))
             price = Decimal(rng.choice([30000, 80000, 150000, 300000, 600000, 1200000, 3000000, 8000000]))

@@ -17,14 +17,16 @@ from common import bulk_publish, holders, make_app
 from marketplace.extensions import db
 from marketplace.search.indexer import reindex
 
-WORDS = ("锂离子 电池 正极 负极 电解液 储能 充电 光伏 逆变器 电网 电机 散热 传感器 检测 图像 识别 神经网络 深度学习 "
+_WORD_TEXT = ("锂离子 电池 正极 负极 电解液 储能 充电 光伏 逆变器 电网 电机 散热 传感器 检测 图像 识别 神经网络 深度学习 "
          "数据 存储 加密 区块链 通信 无线 天线 芯片 半导体 封装 催化剂 污水 过滤 除尘 塑料 树脂 复合材料 涂层 "
          "药物 抗体 基因 细胞 疫苗 食品 保鲜 种植 灌溉 温室 机器人 机械臂 焊接 夹具 切割 打磨 输送 包装 "
          "无人机 车辆 导航 雷达 监控 报警 控制器 阀门 轴承 齿轮 液压 泵 混凝土 钢结构 纺织 纤维 照明 显示 "
-         "算法 模型 训练 预测 调度 优化 定位 测量 温度 压力 流量 振动 噪声 清洗 干燥 粉碎 搅拌 冷却 加热").split()
-SUBCLASSES = ("H01M H02J H02S H02M H01L H05K G06F G06N G06V G06T G06Q H04L H04W G01N G01R G01B G05B "
+         "算法 模型 训练 预测 调度 优化 定位 测量 温度 压力 流量 振动 噪声 清洗 干燥 粉碎 搅拌 冷却 加热")
+WORDS = _WORD_TEXT.split()
+_SUBCLASS_TEXT = ("H01M H02J H02S H02M H01L H05K G06F G06N G06V G06T G06Q H04L H04W G01N G01R G01B G05B "
               "B01J B01D C02F B08B C08L C08K B29C A61K A61P C12N C07K A23L A01G B25J B23K B23Q B24B B65G "
-              "B65B B64C B60L G08B F16K F16C F15B E04G D06M F21V").split()
+              "B65B B64C B60L G08B F16K F16C F15B E04G D06M F21V")
+SUBCLASSES = _SUBCLASS_TEXT.split()
 QUERIES = ["电池", "锂离子电池 正极", "图像识别", "神经网络 训练", "污水 过滤", "机器人 焊接", "光伏 逆变器",
            "传感器 检测 温度", "芯片 封装", "药物", "G06F", "数据 加密", "无人机 导航", "食品 保鲜", "夹具"]
 FILTERS = [{"kind": "transfer"}, {"price_band": "100k_500k"}, {"ipc_section": "H", "kind": "licence"},

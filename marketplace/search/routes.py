@@ -24,7 +24,7 @@ def page():
     result = search(params, current_user)
     if result.total and params.page > result.pages:  # past the end: show the last page
         return redirect(url_for("search.page", **params.to_args(page=result.pages)))
-    related = related_terms(result.terms) if result.total == 0 else []
+    related = related_terms(params.q) if result.total == 0 and params.q else []
     return render_template("search/page.html", params=params, result=result, related=related,
                            sorts=[(s, _(SORT_LABELS[s])) for s in SORTS], facets_by_name=FACETS_BY_NAME)
 

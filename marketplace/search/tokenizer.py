@@ -24,9 +24,13 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 # Function words and filler that carry no meaning for retrieval (both at index and query time,
 # so positions stay consistent for phrases).
-STOPWORDS = frozenset(
-    ["的", "了", "和", "与", "及", "或", "在", "是", "为", "对", "将", "把", "被", "由", "于", "以", "其", "该", "所", "所述", "一种", "一个", "一", "个", "等", "中", "上", "下", "之", "而", "并", "且", "也", "就", "都", "又", "从", "到", "向", "给", "让", "使", "能", "可", "可以", "能够", "用", "用于", "通过", "进行", "包括", "具有", "设有", "实现", "我们", "我", "你", "您", "他", "她", "它", "想", "要", "需要", "希望", "想要", "找", "寻找", "有没有", "有", "没有", "什么", "怎么", "如何", "哪些", "一些", "这个", "那个", "这", "那", "这种", "能否", "是否", "the", "a", "an", "of", "and", "or", "to", "in", "for", "on", "with", "by", "is", "are"]
+_STOPWORD_TEXT = (
+    "的 了 和 与 及 或 在 是 为 对 将 把 被 由 于 以 其 该 所 所述 一种 一个 一 个 等 中 上 下 之 而 并 且 也 就 "
+    "都 又 从 到 向 给 让 使 能 可 可以 能够 用 用于 通过 进行 包括 具有 设有 实现 我们 我 你 您 他 她 它 "
+    "想 要 需要 希望 想要 找 寻找 有没有 有 没有 什么 怎么 如何 哪些 一些 这个 那个 这 那 这种 能否 是否 "
+    "the a an of and or to in for on with by is are"
 )
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def canonical_special(kind: str, text: str) -> list[str]:

@@ -128,11 +128,10 @@ def expand(text: str) -> Expansion:
     return Expansion(terms, subclasses, triggers)
 
 
-def related_terms(terms: list[str], limit: int = 8) -> list[str]:
+def related_terms(text: str, limit: int = 8) -> list[str]:
     """Other words for the same need, offered when a search finds nothing."""
     result: list[str] = []
-    expansion = expand(" ".join(terms))
-    for term in expansion.terms:
-        if term not in terms and term not in result:
+    for term in expand(text).terms:
+        if term not in text.lower() and term not in result:
             result.append(term)
     return result[:limit]

@@ -7,7 +7,7 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.listings.models import ListingKind
@@ -190,3 +190,35 @@ def test_two_drainers_at_once_lose_and_duplicate_nothing(app, tmp_path):
         db.session.remove()
         db.engine.dispose()
     assert sorted(stored) == sorted(ids)  # each exactly once
+
+
+def test_the_web_process_drains_a_small_batch_after_a_request_that_wrote(app, make, holder, monkeypatch):
+    from flask import g
+
+    from marketplace.search import drain_after_request
+
+    monkeypatch.setitem(app.config, "SEARCH_SYNC", False)
+    listing = make.listing(holder)
+    assert indexed_ids() == set()  # nothing drained yet (no sync in this configuration)
+    g.search_outbox_written = True
+    response = object()
+    assert drain_after_request(response) is response
+    assert indexed_ids() == {listing.id} and outbox_ids() == []
+
+
+def test_index_and_reindex_commands(runner, make, holder):
+    listing = make.listing(holder)
+    result = runner.invoke(args=["search", "index"])
+    assert result.exit_code == 0 and "0 pending" in result.output
+    assert indexed_ids() == {listing.id}
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "1 listing(s) indexed" in result.output
+
+
+def test_the_demo_step_adds_demands_and_builds_the_index(app, ctx):
+    from marketplace.demands.models import Demand
+    from marketplace.demo import run_demo
+
+    run_demo(seed=5)
+    assert db.session.scalar(select(func.count()).select_from(Demand)) >= 6
+    assert get_index().current().exists()
