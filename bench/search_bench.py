@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -83,6 +84,9 @@ def run(size: int, requests: int) -> None:
         print(f"   /api/v1/search {label} (facets on, {requests} requests): "
               f"p50 {statistics.median(timings):.1f} ms, p95 {percentile(timings, 95):.1f} ms, "
               f"max {max(timings):.1f} ms")
+    with app.app_context():
+        db.engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -65,6 +66,8 @@ def main() -> int:
                     mark = "✓" if expected & set(hit.subclasses) else "✗"
                     print(f"     {mark} {','.join(hit.subclasses[:3]):<16} {hit.title[:40]}")
         db.session.remove()
+        db.engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
     print(f"demands: {len(demands)}")
     print(f"precision@10, plain BM25 baseline: {sum(baseline) / len(baseline):.3f}")
     print(f"precision@10, site matching:       {sum(ours) / len(ours):.3f}")
