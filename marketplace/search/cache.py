@@ -43,3 +43,15 @@ class ReaderCache:
             column = self.reader.column_reader(field)
             self._orders[field] = sorted(self.alive, key=lambda docnum: column[docnum])
         return self._orders[field]
+
+    def negative_prefix(self, field: str) -> int:
+        """How many documents at the start of `order(field)` have a negative value (unknown price)."""
+        key = field + ":negative"
+        if key not in self._orders:
+            column = self.reader.column_reader(field)
+            order = self.order(field)
+            count = 0
+            while count < len(order) and column[order[count]] < 0:
+                count += 1
+            self._orders[key] = [count]
+        return self._orders[key][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -212,23 +213,28 @@ def _rank(searcher, cache, q, boosts, final, params: SearchParams, limit: int) -
         scored = q if boosts is None else query.AndMaybe(q, boosts)
         results = searcher.search(scored, filter=final, limit=limit)
         return [(hit.docnum, hit.score or 0.0) for hit in results]
-    order = cache.order("price" if params.sort.startswith("price") else "published")
+    field = "price" if params.sort.startswith("price") else "published"
+    order = cache.order(field)  # ascending; negotiable prices (-1) first
+    column = cache.reader.column_reader(field)
     if params.sort == "price_asc":
-        column = cache.reader.column_reader("price")
-        picked = [d for d in order if d in final and column[d] >= 0][:limit]
-        if len(picked) < limit:  # negotiable prices last
-            picked += [d for d in order if d in final and column[d] < 0][: limit - len(picked)]
-        return [(d, 0.0) for d in picked]
-    picked = []
-    if len(final) * 8 < len(order):
-        column = cache.reader.column_reader("price" if params.sort.startswith("price") else "published")
-        picked = sorted(final, key=lambda d: column[d], reverse=True)[:limit]
+        def key(docnum):
+            return (column[docnum] < 0, column[docnum])  # negotiable prices last
+
+        split = cache.negative_prefix(field)
+        candidates = itertools.chain(order[split:], order[:split])
     else:
-        for docnum in reversed(order):
-            if docnum in final:
-                picked.append(docnum)
-                if len(picked) >= limit:
-                    break
+        def key(docnum):
+            return (-column[docnum],)
+
+        candidates = reversed(order)
+    if len(final) * 8 < len(order):  # few documents: sort them directly
+        return [(d, 0.0) for d in sorted(final, key=key)[:limit]]
+    picked = []
+    for docnum in candidates:  # many: walk the global order until the page is full
+        if docnum in final:
+            picked.append(docnum)
+            if len(picked) >= limit:
+                break
     return [(d, 0.0) for d in picked]
 
 
