@@ -13,7 +13,7 @@ import statistics
 import sys
 import time
 
-from common import bulk_publish, holders, make_app
+from common import SHARED_PATENTS, bulk_publish, holders, load_real_patents, make_app
 
 from marketplace.extensions import db
 from marketplace.search.indexer import reindex
@@ -35,6 +35,10 @@ FILTERS = [{"kind": "transfer"}, {"price_band": "100k_500k"}, {"ipc_section": "H
 
 
 def synthetic(n: int, rng: random.Random) -> list[dict]:
+    """Listings whose text follows real patent language: titles, sentences and IPC codes of the
+    real records recombined (when ../shared/data/patents.jsonl is present), else generated words."""
+    if SHARED_PATENTS.exists():
+        return recombined(n, rng)
     records = []
     for i in range(n):
         words = rng.sample(WORDS, rng.randint(2, 4))
@@ -42,6 +46,20 @@ def synthetic(n: int, rng: random.Random) -> list[dict]:
         body = "，".join("".join(rng.sample(WORDS, 3)) for _ in range(rng.randint(4, 8)))
         codes = [f"{s}{rng.randint(1, 99)}/{rng.randint(0, 99):02d}" for s in rng.sample(SUBCLASSES, rng.randint(1, 3))]
         records.append({"title": title, "abstract": "本发明公开了" + body + "。", "ipc_all": codes,
+                        "pub_no": f"CN{100000000 + i}A"})
+    return records
+
+
+def recombined(n: int, rng: random.Random) -> list[dict]:
+    real = load_real_patents()
+    sentences = [s for r in real if r.get("abstract") for s in r["abstract"].split("。") if len(s) > 8]
+    records = []
+    for i in range(n):
+        source = rng.choice(real)
+        extra = rng.choice(real)["title"].replace("一种", "")
+        title = f"{source['title']}（{extra[:12]}）" if rng.random() < 0.5 else source["title"]
+        abstract = "。".join(rng.sample(sentences, rng.randint(2, 5))) + "。"
+        records.append({"title": title, "abstract": abstract, "ipc_all": source.get("ipc_all") or [],
                         "pub_no": f"CN{100000000 + i}A"})
     return records
 

@@ -5,6 +5,8 @@ instead of Python loops over postings."""
 
 from __future__ import annotations
 
+from whoosh.reading import TermNotFound
+
 from .facets import FACETS
 
 
@@ -15,6 +17,7 @@ class ReaderCache:
         self.alive = frozenset(self.reader.all_doc_ids())
         self._values: dict[str, dict[str, frozenset[int]]] = {}
         self._orders: dict[str, list[int]] = {}
+        self._terms: dict[tuple[str, str], frozenset[int]] = {}
 
     def values(self, field: str) -> dict[str, frozenset[int]]:
         """value → documents having it (deleted documents left out)."""
@@ -55,3 +58,19 @@ class ReaderCache:
                 count += 1
             self._orders[key] = [count]
         return self._orders[key][0]
+
+    TERM_CACHE_SIZE = 4096
+
+    def term_docs(self, field: str, text: str) -> frozenset[int]:
+        """Documents containing a term (deleted ones included: callers intersect with alive)."""
+        key = (field, text)
+        docs = self._terms.get(key)
+        if docs is None:
+            if len(self._terms) >= self.TERM_CACHE_SIZE:
+                self._terms.clear()
+            try:
+                docs = frozenset(self.reader.postings(field, text).all_ids())
+            except TermNotFound:
+                docs = frozenset()
+            self._terms[key] = docs
+        return docs

@@ -177,10 +177,10 @@ def search(params: SearchParams, user=None, *, boosts: query.Query | None = None
             visible = visible & {d for d in wanted if d is not None}
         q = text if text is not None else text_query(params.q)
         relaxed = False
-        base = _matching(searcher, q, visible)
+        base = _matching(searcher, cache, q, visible)
         if q is not None and not base and text is None and len(terms) > 1:
             q, relaxed = text_query(params.q, any_term=True), True
-            base = _matching(searcher, q, visible)
+            base = _matching(searcher, cache, q, visible)
         filter_sets = _filter_sets(cache, params)
         final = _intersect(base, filter_sets.values())
         total = len(final)
@@ -200,18 +200,57 @@ def search(params: SearchParams, user=None, *, boosts: query.Query | None = None
     return SearchResult(params, total, hits, facet_results, terms, relaxed, suggestions)
 
 
-def _matching(searcher, q, visible):
+def _matching(searcher, cache, q, visible):
     if q is None:
         return visible
-    return set(searcher.docs_for_query(q)) & visible
+    return _docs(searcher, cache, q) & visible
+
+
+def _docs(searcher, cache, q: query.Query):
+    """The documents a query matches, from cached per-term sets (set algebra in C, not matchers)."""
+    if isinstance(q, query.Term):
+        return cache.term_docs(q.fieldname, q.text)
+    if isinstance(q, query.Or):
+        result: set[int] = set()
+        for sub in q.subqueries:
+            result |= _docs(searcher, cache, sub)
+        return result
+    if isinstance(q, query.And):
+        return _intersect(cache.alive, [_docs(searcher, cache, sub) for sub in q.subqueries])
+    if isinstance(q, query.AndNot):
+        return _docs(searcher, cache, q.a) - _docs(searcher, cache, q.b)
+    if isinstance(q, query.AndMaybe):
+        return _docs(searcher, cache, q.a)
+    if isinstance(q, query.Not):
+        return cache.alive - _docs(searcher, cache, q.query)
+    return frozenset(searcher.docs_for_query(q))
+
+
+def prune(searcher, q: query.Query | None) -> query.Query | None:
+    """Drop terms no document has (most words never occur in the holder or number fields), so the
+    scorer walks fewer postings."""
+    if q is None:
+        return None
+    if isinstance(q, query.Term):
+        return q if searcher.reader().doc_frequency(q.fieldname, q.text) else None
+    if isinstance(q, query.Or | query.And):
+        kept = [p for p in (prune(searcher, sub) for sub in q.subqueries) if p is not None]
+        if isinstance(q, query.And) and len(kept) < len(q.subqueries):
+            return None
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 and q.boost == 1 else q.__class__(kept, boost=q.boost)
+    return q
 
 
 def _rank(searcher, cache, q, boosts, final, params: SearchParams, limit: int) -> list[tuple[int, float]]:
     if limit <= 0 or not final:
         return []
     if params.sort == "relevance" and q is not None:
-        scored = q if boosts is None else query.AndMaybe(q, boosts)
-        results = searcher.search(scored, filter=final, limit=limit)
+        scored = prune(searcher, q) or q
+        scored = scored if boosts is None else query.AndMaybe(scored, boosts)
+        allowed = final if isinstance(final, set) else set(final)  # Whoosh takes a set, not a frozenset
+        results = searcher.search(scored, filter=allowed, limit=limit)
         return [(hit.docnum, hit.score or 0.0) for hit in results]
     field = "price" if params.sort.startswith("price") else "published"
     order = cache.order(field)  # ascending; negotiable prices (-1) first
