@@ -17,8 +17,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec import whoosh3
 
 from .schema import make_schema
+
+
+def _cached_reader(self, fieldname, column):
+    """Whoosh 2.7 looks for a missing length column on disk once per posting of every unscored
+    field (a stat call each: 40% of a rebuild); remember that it is missing."""
+    if fieldname not in self._readers:
+        self._readers[fieldname] = (self.column_reader(fieldname, column)
+                                    if self.has_column(fieldname) else None)
+    return self._readers[fieldname]
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 WRITER_LIMIT_MB = 256
 
@@ -83,7 +96,8 @@ class SearchIndex:
 
     def writer(self, path: Path | None = None, **options):
         ix = whoosh_index.open_dir(str(path or self.current()))
-        return ix.writer(procs=1, limitmb=options.pop("limitmb", WRITER_LIMIT_MB), **options)
+        options.setdefault("procs", 1)
+        return ix.writer(limitmb=options.pop("limitmb", WRITER_LIMIT_MB), **options)
 
     def add(self, documents, path: Path | None = None) -> None:
         self.apply(documents, [], path)

@@ -23,6 +23,8 @@ from .schema import document
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 500
+REBUILD_PROCS = 2  # a large rebuild tokenizes in two processes, each writing its own segment
+PARALLEL_FROM = 2000  # below this many listings a second process costs more than it saves
 
 
 @dataclass
@@ -114,7 +116,9 @@ def reindex(chunk: int = 1000, index: SearchIndex | None = None, *, commit: bool
     with index.write_lock(blocking=True):
         high_water = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
         generation = index.new_generation()
-        writer = index.writer(generation)
+        live = db.session.scalar(select(func.count()).select_from(Listing).where(Listing.status.in_(LIVE_STATUSES)))
+        procs = REBUILD_PROCS if live >= PARALLEL_FROM else 1
+        writer = index.writer(generation, procs=procs, multisegment=procs > 1)
         count = 0
         last_id = 0
         try:

@@ -60,7 +60,7 @@ def document(listing: Listing) -> dict:
     published = listing.published_at or listing.created_at
     return {
         "id": str(listing.id),
-        "title": "\n".join([listing.title, *(p.title for p in patents)]),
+        "title": "\n".join(dict.fromkeys([listing.title, *(p.title for p in patents)])),
         "body": "\n".join([listing.description or "", *abstracts, listing.industry.label]),
         "ipc": " ".join(codes + subclasses),
         "holder": listing.owner.name,

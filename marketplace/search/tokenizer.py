@@ -72,30 +72,32 @@ def words(text: str, *, search_mode: bool = False):
             position += 1
             continue
         chunk = text[start:end]
-        precise = rjieba.tokenize(chunk)
-        if search_mode:
-            inner = rjieba.tokenize(chunk, mode="search")
-            by_span: dict[tuple[int, int], list[str]] = {}
-            i = 0
-            for _word, s, e in precise:
-                subs = []
-                while i < len(inner) and inner[i][1] < e:
-                    w, si, ei = inner[i]
-                    if si >= s and ei <= e and (si, ei) != (s, e):
-                        subs.append(w)
-                    i += 1
-                by_span[(s, e)] = subs
-        for word, s, e in precise:
-            token = word.strip().lower()
-            if not token or not _WORDLIKE.search(token) or token in STOPWORDS:
-                continue
-            yield token, position, start + s, start + e
-            if search_mode:
-                for sub in by_span.get((s, e), ()):
-                    sub = sub.lower()
-                    if sub != token and sub not in STOPWORDS:
-                        yield sub, position, start + s, start + e
-            position += 1
+        if not search_mode:
+            for word, s, e in rjieba.tokenize(chunk):
+                token = word.strip().lower()
+                if token and _WORDLIKE.search(token) and token not in STOPWORDS:
+                    yield token, position, start + s, start + e
+                    position += 1
+            continue
+        # Search mode yields, for each precise word, the dictionary words inside it and then the
+        # word itself. Read backwards, each precise word comes first and ends where (or before) the
+        # one after it starts: that splits the tokens into words; the words inside share a position.
+        groups: list[list[tuple[str, int, int]]] = []
+        group_start = None
+        for token in reversed(rjieba.tokenize(chunk, mode="search")):
+            if group_start is None or token[2] <= group_start:
+                groups.append([])
+                group_start = token[1]
+            groups[-1].append(token)
+        for group in reversed(groups):
+            kept = False
+            for word, s, e in reversed(group):
+                token = word.strip().lower()
+                if token and _WORDLIKE.search(token) and token not in STOPWORDS:
+                    yield token, position, start + s, start + e
+                    kept = True
+            if kept:
+                position += 1
 
 
 class JiebaTokenizer(Tokenizer):

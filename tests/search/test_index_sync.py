@@ -81,7 +81,9 @@ def test_expired_listings_leave_the_index(make, holder):
     assert find("育秧") == []
 
 
-def test_reindex_equals_incremental(make, holder):
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "two-processes"])
+def test_reindex_equals_incremental(make, holder, monkeypatch, parallel):
+    monkeypatch.setattr(indexer, "PARALLEL_FROM", 1 if parallel else 10**9)
     listings = [make.listing(holder, [make.patent(holder.organization, title=f"一种储能电池管理方法{n}")])
                 for n in range(4)]
     withdraw_listing(listings[0], holder)
