@@ -24,6 +24,9 @@ FEATURES = [
     "marketplace.deals",
     "marketplace.finance",
     "marketplace.indicators",
+    "marketplace.search",
+    "marketplace.demands",
+    "marketplace.api",
 ]
 
 

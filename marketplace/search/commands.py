@@ -1,0 +1,49 @@
+"""`flask --app marketplace search …`: index (once or in a loop), reindex, notify, status."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from . import indexer
+
+search_cli = AppGroup("search", help="The search index and match notifications.")
+
+
+@search_cli.command("index")
+@click.option("--loop", is_flag=True, help="Keep running: drain the outbox, sleep, repeat.")
+@click.option("--batch", default=indexer.DEFAULT_BATCH, show_default=True)
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between drains in --loop mode.")
+def index_command(loop: bool, batch: int, interval: float) -> None:
+    """Apply the outbox (listing changes) to the index."""
+    if loop:
+        click.echo("indexer running; Ctrl-C to stop")
+        try:
+            indexer.run_loop(batch, interval)
+        except KeyboardInterrupt:
+            return
+    handled = indexer.drain_all(batch, blocking=True)
+    click.echo(f"{handled} outbox row(s) indexed, {indexer.pending()} pending")
+
+
+@search_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the index from the database into a fresh directory and swap it in."""
+    started = time.perf_counter()
+    count = indexer.reindex()
+    elapsed = time.perf_counter() - started
+    click.echo(f"{count} listing(s) indexed in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f}/s)")
+
+
+@search_cli.command("notify")
+def notify_command() -> None:
+    """Send the daily digests of new listings matching saved demands and searches."""
+    from .alerts import send_due_digests
+
+    indexer.drain_all(blocking=True)
+    sent = send_due_digests()
+    db.session.commit()
+    click.echo(f"{sent} digest(s) sent")
