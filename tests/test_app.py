@@ -139,3 +139,8 @@ def test_schema_matches_the_migrations(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_home_page_offers_a_search_box_that_goes_to_search(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-testid="home-search"' in html and 'action="/search"' in html and 'name="q"' in html

@@ -60,13 +60,13 @@ def test_only_patent_holding_organisations_have_my_patents(client, make, as_user
 
 def test_nav_shows_my_patents_and_listings_to_holders_only(client, make, as_user, ctx):
     html = client.get("/").get_data(as_text=True)
-    assert "技术市场" in html and "我的专利" not in html
+    assert "技术搜索" in html and "我的专利" not in html
     as_user(make.user(kind="university"))
     html = client.get("/").get_data(as_text=True)
     assert "我的专利" in html and "我的挂牌" in html
     as_user(make.user(kind="bank"))
     html = client.get("/").get_data(as_text=True)
-    assert "我的专利" not in html and "技术市场" in html
+    assert "我的专利" not in html and "技术搜索" in html
 
 
 @pytest.mark.parametrize("viewer, status", [("member", 200), ("admin", 200), ("other", 404), ("bank", 404),

@@ -14,6 +14,5 @@ def init_app(app):
     from ..patents.models import may_hold_patents
     from .commands import listings_cli
 
-    nav.add(_l("技术市场"), "listings.browse", nav.anyone, order=10)
     nav.add(_l("我的挂牌"), "listings.mine", may_hold_patents, order=31)
     app.cli.add_command(listings_cli)

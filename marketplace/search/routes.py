@@ -25,7 +25,13 @@ def page():
     if result.total and params.page > result.pages:  # past the end: show the last page
         return redirect(url_for("search.page", **params.to_args(page=result.pages)))
     related = related_terms(params.q) if result.total == 0 and params.q else []
-    return render_template("search/page.html", params=params, result=result, related=related,
+    # The page's listings themselves (one query), so terms read the same as on the listing page.
+    from ..listings.models import Listing
+
+    ids = [hit.id for hit in result.hits]
+    listings = {listing.id: listing for listing in
+                db.session.scalars(db.select(Listing).where(Listing.id.in_(ids)))} if ids else {}
+    return render_template("search/page.html", params=params, result=result, related=related, listings=listings,
                            sorts=[(s, _(SORT_LABELS[s])) for s in SORTS], facets_by_name=FACETS_BY_NAME)
 
 
