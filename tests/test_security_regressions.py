@@ -23,3 +23,25 @@ def test_valuation_of_an_unlisted_patent_is_a_404_for_strangers(client, app, mak
     assert client.get(url).status_code == 404
     as_user(holder)
     assert client.get(url).status_code == 200
+
+
+def test_a_pledge_listing_behind_a_request_is_seen_only_by_the_chosen_banks(client, app, make, as_user):
+    from marketplace.listings.models import ListingKind
+
+    with app.test_request_context():
+        holder = make.user(kind="enterprise")
+        chosen, other_bank = make.user(kind="bank"), make.user(kind="bank")
+        patent = make.patent(holder.organization, title="质押专利甲")
+        request = submit(holder, [chosen], [patent])
+        open_need = make.listing(holder, kind=ListingKind.pledge, title="公开融资需求乙")
+        db.session.commit()
+    listing_id = request.listing_id
+    as_user(other_bank)
+    assert client.get(f"/listings/{listing_id}").status_code == 404
+    assert client.get(f"/patents/{patent.id}").status_code == 404
+    browse = client.get("/listings?kind=pledge").get_data(as_text=True)
+    assert "质押专利甲" not in browse and "公开融资需求乙" in browse
+    assert client.get(f"/listings/{open_need.id}").status_code == 200
+    as_user(chosen)
+    assert client.get(f"/listings/{listing_id}").status_code == 200
+    assert "质押专利甲" in client.get("/listings?kind=pledge").get_data(as_text=True)

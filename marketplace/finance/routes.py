@@ -20,8 +20,8 @@ from ..ledger.models import LedgerEntry
 from ..listings.models import Industry
 from ..patents.models import Patent
 from . import appraisals as appraisal_ops
-from .access import can_view_valuation
 from . import bp, forms, operations
+from .access import can_view_valuation
 from .machines import REVIEW_STATUS_LABELS, ReviewStatus
 from .models import Appraisal, PledgeDocument, PledgeRequest, PledgeReview, latest_appraisal
 from .valuation import DEFAULT_SCENARIO, SCENARIO_WEIGHTS, SCENARIOS, bundle_score, value_patent
