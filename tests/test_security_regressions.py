@@ -45,3 +45,19 @@ def test_a_pledge_listing_behind_a_request_is_seen_only_by_the_chosen_banks(clie
     as_user(chosen)
     assert client.get(f"/listings/{listing_id}").status_code == 200
     assert "质押专利甲" in client.get("/listings?kind=pledge").get_data(as_text=True)
+
+
+def test_only_patent_holders_may_import(client, app, make, as_user):
+    import io
+
+    from marketplace.patents.import_jobs import ImportJob
+
+    with app.test_request_context():
+        bank = make.user(kind="bank")
+    as_user(bank)
+    assert client.get("/patents/import").status_code == 403
+    rows = "申请号,名称\n201710601862.3,一种方法\n".encode()
+    response = client.post("/patents/import", data={"file": (io.BytesIO(rows), "p.csv"), "publish": "open_licence"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 403
+    assert db.session.scalar(db.select(db.func.count(ImportJob.id))) == 0
