@@ -21,6 +21,7 @@ from ..listings.models import Industry
 from ..patents.models import Patent
 from . import appraisals as appraisal_ops
 from . import bp, forms, operations
+from .access import can_view_valuation
 from .machines import REVIEW_STATUS_LABELS, ReviewStatus
 from .models import Appraisal, PledgeDocument, PledgeRequest, PledgeReview, latest_appraisal
 from .valuation import DEFAULT_SCENARIO, SCENARIO_WEIGHTS, SCENARIOS, bundle_score, value_patent
@@ -345,7 +346,9 @@ def withdraw_review(review_id: int):
 @bp.get("/patents/<int:patent_id>/valuation")
 @login_required
 def valuation(patent_id: int):
-    patent = db.get_or_404(Patent, patent_id)
+    patent = db.session.get(Patent, patent_id)
+    if patent is None or not can_view_valuation(patent, current_user):
+        abort(404)  # another organisation's unlisted patent: its existence is not disclosed
     scenario = request.args.get("scenario", DEFAULT_SCENARIO)
     if scenario not in SCENARIO_WEIGHTS:
         abort(404)

@@ -34,6 +34,16 @@ def _total(entries, minimum: int) -> Total:
     return Total(len(entries), total_amount(entries) if shown else None)
 
 
+def _grand_total(entries, parts, minimum: int) -> Total:
+    """The total over all kinds, withheld when the kinds withheld add up to fewer than `minimum`
+    deals: otherwise the total minus the kinds shown would give a withheld amount away."""
+    total = _total(entries, minimum)
+    hidden = sum(part.count for part in parts if part.withheld)
+    if 0 < hidden < minimum:
+        return Total(total.count, None)
+    return total
+
+
 def listing_counts() -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
     """Published listings by kind and by industry: (value, label, count), every kind shown."""
     by_kind = dict(db.session.execute(db.select(Listing.kind, func.count(Listing.id))
@@ -60,7 +70,7 @@ def summary(year: int, ctx: Context | None = None) -> dict:
         "year": year, "listings_by_kind": kinds, "listings_by_industry": industries,
         "listings_total": sum(c for _v, _l, c in kinds),
         "deals": [(kind, str(DEAL_LABELS[kind]), total) for kind, total in deals.items()],
-        "deals_total": _total(ctx.ledger.concluded(DEAL_KINDS, period), minimum),
+        "deals_total": _grand_total(ctx.ledger.concluded(DEAL_KINDS, period), deals.values(), minimum),
         "open_licences_ever": open_licences_ever,
         "pledge": _total(pledges, minimum), "insured_patents": len(distinct_patents(policies)),
         "policies": len(policies),

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Organization, User
+from ..exports import spreadsheet_row
 from ..extensions import db
 from ..formatting import datetime_cn
 from .definitions import GROUPS, LEDGER_KEYS, REGISTRY, SOURCES, UNITS
@@ -147,7 +148,7 @@ def workbook_bytes(year: int, ctx: Context | None = None) -> bytes:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in table.rows:
-            sheet.append(row)
+            sheet.append(spreadsheet_row(row))
         sheet.freeze_panes = "A3"
         for column in sheet.columns:
             letter = column[0].column_letter
@@ -165,5 +166,5 @@ def csv_text(year: int, sheet: str = "indicators", ctx: Context | None = None) -
     writer = csv.writer(buffer)
     writer.writerow(table.headers)
     for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(spreadsheet_row("" if v is None else v for v in row))
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Organization
+from ..exports import spreadsheet_row
 from ..extensions import db
 from . import bp
 from .models import LedgerEntry
@@ -82,7 +83,7 @@ def export_csv():
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for entry in db.session.scalars(query.order_by(LedgerEntry.seq)):
-        writer.writerow([
+        writer.writerow(spreadsheet_row([
             entry.seq, entry.occurred_on.isoformat(), entry.recorded_at.isoformat(), entry.event,
             entry.subject_type, entry.subject_id, entry.deal_kind, entry.from_status or "", entry.to_status,
             f"{entry.amount:.2f}" if entry.amount is not None else "",
@@ -90,7 +91,7 @@ def export_csv():
             names.get(entry.counterparty_org_id, ""), names.get(entry.beneficiary_org_id, ""),
             "1" if entry.beneficiary_is_sme else "0", " ".join(str(p) for p in entry.patent_ids or []),
             _details(entry.details), entry.prev_hash, entry.entry_hash,
-        ])
+        ]))
     filename = f"ledger-{date.today().isoformat()}.csv"
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

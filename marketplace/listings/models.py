@@ -215,7 +215,9 @@ class Listing(db.Model):
         if self.status not in (ListingStatus.published, ListingStatus.in_negotiation, ListingStatus.closed):
             return False
         if self.kind == ListingKind.pledge:  # a financing need: banks only
-            return user.is_authenticated and user.organization.kind == OrgKind.bank
+            return (user.is_authenticated and user.organization.kind == OrgKind.bank
+                    and db.session.scalar(db.select(Listing.id).where(
+                        Listing.id == self.id, pledge_listing_visible_to(user.organization_id))) is not None)
         return True
 
     def can_edit(self, user) -> bool:
@@ -248,3 +250,14 @@ class ListingPatent(db.Model):
 
     listing: Mapped[Listing] = relationship(back_populates="items")
     patent: Mapped[Patent] = relationship()
+
+
+def pledge_listing_visible_to(bank_org_id: int):
+    """SQL condition on Listing for "a pledge listing this bank may see": a listing behind a pledge
+    request goes only to the banks the holder chose; one without a request is open to every bank."""
+    from ..finance.models import PledgeRequest, PledgeReview
+
+    behind_request = db.select(PledgeRequest.id).where(PledgeRequest.listing_id == Listing.id)
+    chosen = behind_request.join(PledgeReview, PledgeReview.request_id == PledgeRequest.id).where(
+        PledgeReview.bank_org_id == bank_org_id)
+    return db.and_(Listing.kind == ListingKind.pledge, db.or_(~behind_request.exists(), chosen.exists()))

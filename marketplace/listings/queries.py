@@ -9,7 +9,14 @@ from sqlalchemy import func, or_
 from ..accounts.models import OrgKind
 from ..extensions import db
 from ..patents.models import LegalStatus, Patent
-from .models import LIVE_STATUSES, Industry, Listing, ListingKind, ListingStatus
+from .models import (
+    LIVE_STATUSES,
+    Industry,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    pledge_listing_visible_to,
+)
 
 
 def _enum_arg(args, name: str, enum_cls) -> str:
@@ -45,6 +52,9 @@ def market_listings(user, args):
         kind = ""
     industry = _enum_arg(args, "industry", Industry)
     base = [Listing.status.in_(LIVE_STATUSES), Listing.kind.in_(kinds)]
+    if ListingKind.pledge in kinds and not user.is_operator:
+        # A bank sees the pledge listings behind requests sent to it, not other banks' requests.
+        base.append(or_(Listing.kind != ListingKind.pledge, pledge_listing_visible_to(user.organization_id)))
     by_kind = [Listing.kind == ListingKind(kind)] if kind else []
     by_industry = [Listing.industry == Industry(industry)] if industry else []
     query = (db.select(Listing).where(*base, *by_kind, *by_industry)

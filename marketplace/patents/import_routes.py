@@ -32,6 +32,7 @@ from ..listings.models import LISTING_KIND_LABELS
 from .import_jobs import ImportJob, ImportStatus, start_job
 from .import_reader import EXTENSIONS, TEMPLATE_HEADINGS, FileError, inspect_file
 from .importer import PUBLISHABLE_KINDS
+from .models import may_hold_patents
 
 bp = Blueprint("patent_import", __name__)
 
@@ -102,6 +103,8 @@ def _render_start(form: ImportForm, status: int = 200):
 @bp.route("/patents/import", methods=["GET", "POST"])
 @login_required
 def start():
+    if not may_hold_patents(current_user):
+        abort(403)  # banks, insurers and the regulator hold no patents: nothing to import or publish
     if request.method == "POST" and (request.content_length or 0) > max_bytes() + MULTIPART_SLACK:
         form = ImportForm(formdata=None)  # do not read an oversized body
         form.file.errors = [_too_large_message()]
