@@ -23,6 +23,16 @@ GET_ROUTES = {
     "deals.accept": lambda w: f"/listings/{w['listing'][L.open_licence].id}/accept",
     "deals.propose": lambda w: f"/listings/{w['listing'][L.licence].id}/propose",
     "inquiries.ask": lambda w: f"/listings/{w['listing'][L.licence].id}/inquire",
+    # search and demands
+    "search.page": lambda w: "/search?q=矩阵",
+    "api.search_api": lambda w: "/api/v1/search?q=矩阵",
+    "search.saved_list": lambda w: "/search/saved",
+    "demands.mine": lambda w: "/demands/",
+    "demands.new": lambda w: "/demands/new",
+    "demands.detail": lambda w: f"/demands/{w['demand'].id}",
+    "demands.edit": lambda w: f"/demands/{w['demand'].id}/edit",
+    "demands.answers": lambda w: "/demands/answers",
+    "demands.for_listing": lambda w: f"/demands/for-listing/{w['listing'][L.licence].id}",
     # patents
     "patents.detail[listed]": lambda w: f"/patents/{w['listed_patent'].id}",
     "patents.detail[unlisted]": lambda w: f"/patents/{w['unlisted_patent'].id}",

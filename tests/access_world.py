@@ -76,6 +76,12 @@ def build_world(app, client, make) -> dict:
                                                  patent_ids=[make.patent(sme.organization).id],
                                                  policy_type=PolicyType.enforcement, coverage_wanted="500000")
         db.session.commit()
+    with app.test_request_context():
+        from marketplace.demands.operations import DemandInput, create_demand
+
+        w["demand"] = create_demand(sme, DemandInput(title="矩阵技术需求：电池热管理", description="需要电池热管理技术",
+                                                      wanted_kinds=["licence", "transfer"]), publish=True)
+        db.session.commit()
     w["job"] = _import_job(app, client, uni)
     w["deal_id"] = {kind: deal.id for kind, deal in w["deal"].items()}
     return w

@@ -14,6 +14,7 @@ import pytest
 from marketplace.accounts.models import Invitation, Organization
 from marketplace.deals.inquiries.models import Message, Thread
 from marketplace.deals.models import Deal, DealDocument, DealOffer
+from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.files.models import StoredFile
 from marketplace.finance.models import Appraisal, PledgeDocument, PledgeReview, ReviewMessage
@@ -23,6 +24,7 @@ from marketplace.ledger.models import LedgerEntry
 from marketplace.listings.models import Listing, ListingKind
 from marketplace.patents.import_jobs import ImportJob
 from marketplace.patents.models import Patent
+from marketplace.search.models import SavedSearch
 
 from .access_routes import GET_ROUTES
 from .access_world import VIEWERS, build_world, sign_in_as
@@ -59,6 +61,16 @@ EXPECTED = {
     "deals.accept": row(200, anonymous='login'),
     "deals.propose": row(200, anonymous='login', uni=404),
     "inquiries.ask": row(200, anonymous='login'),
+    "search.page": row(200),
+    "api.search_api": row(200),
+    "search.saved_list": row(200, anonymous='login'),
+    "demands.mine": row(200, anonymous='login'),
+    "demands.new": row(403, anonymous='login', sme=200, other=200, unverified=200),
+    # A published demand is meant to be read by holders; only its enterprise edits it.
+    "demands.detail": row(200, anonymous='login'),
+    "demands.edit": row(403, anonymous='login', sme=200),
+    "demands.answers": row(200, anonymous='login'),
+    "demands.for_listing": row(403, anonymous='login', uni=200),
     "patents.detail[listed]": row(200),
     "patents.detail[unlisted]": row(404, anonymous=404, uni=200, operator=200),
     "patents.detail[pledged]": row(404, anonymous=404, sme=200, bank_a=200, operator=200),
@@ -143,11 +155,11 @@ def snapshot() -> list:
     for model, columns in ((Listing, ("status", "title", "owner_id")), (Deal, ("status", "amount", "terms")),
                            (PledgeReview, ("status", "approved_amount")), (InsurancePolicy, ("status", "policy_no")),
                            (QuoteRequest, ("status",)), (Organization, ("status", "name")),
-                           (Patent, ("title", "owner_id", "legal_status"))):
+                           (Patent, ("title", "owner_id", "legal_status")), (Demand, ("status", "title"))):
         objects = db.session.scalars(db.select(model).order_by(model.id)).all()
         state.append([(obj.id, *(str(getattr(obj, column)) for column in columns)) for obj in objects])
     for model in (LedgerEntry, Message, Thread, DealDocument, DealOffer, PledgeDocument, ReviewMessage, StoredFile,
-                  Appraisal, ImportJob, Invitation, IndicatorValue):
+                  Appraisal, ImportJob, Invitation, IndicatorValue, SavedSearch):
         state.append((model.__name__, db.session.scalar(db.select(db.func.count()).select_from(model))))
     return state
 
@@ -200,6 +212,9 @@ def _published(w):
 
 POSTS = [
     # (name, viewer, url, form data, expected status)
+    ("demands.edit", "other", lambda w: f"/demands/{w['demand'].id}/edit", {"title": "篡改"}, 403),
+    ("demands.close", "other", lambda w: f"/demands/{w['demand'].id}/close", {}, 403),
+    ("demands.close[bank]", "bank_a", lambda w: f"/demands/{w['demand'].id}/close", {}, 403),
     ("listings.edit[draft]", "uni2", lambda w: f"/listings/{_draft(w)}/edit", {"title": "篡改"}, 404),
     ("listings.edit[published]", "sme", lambda w: f"/listings/{_published(w)}/edit", {"title": "篡改"}, 403),
     ("listings.publish[draft]", "uni2", lambda w: f"/listings/{_draft(w)}/publish", {}, 404),
