@@ -17,6 +17,7 @@ from ..extensions import db
 from ..listings.operations import parse_amount
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
+from ..patents.operations import load_owned_patents
 from ..workflow import apply_transition, record_creation
 from .machines import PolicyStatus, PolicyType
 from .operations import _today
@@ -47,18 +48,12 @@ def verified_insurers() -> list[Organization]:
 
 
 def _insured_patents(org: Organization, patent_ids: list[int], today: date) -> list[Patent]:
-    ids = list(dict.fromkeys(int(i) for i in patent_ids))
-    if not ids:
-        raise DomainError(_("请至少选择一件专利。"), field="patent_ids")
-    patents = {p.id: p for p in db.session.scalars(db.select(Patent).where(Patent.id.in_(ids)))}
-    for patent_id in ids:
-        patent = patents.get(patent_id)
-        if patent is None or patent.owner_id != org.id:
-            raise DomainError(_("所选专利不属于被保险机构。"), field="patent_ids")
+    patents = load_owned_patents(org.id, patent_ids, _("所选专利不属于被保险机构。"))
+    for patent in patents:
         if not patent.is_in_force(today):
             raise DomainError(_("专利 %(number)s 已不在有效期内（%(status)s），不能承保。", number=patent.number,
                                 status=patent.legal_status.label), field="patent_ids")
-    return [patents[i] for i in ids]
+    return patents
 
 
 def _policy_no(text: str) -> str:

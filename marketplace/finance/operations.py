@@ -21,6 +21,7 @@ from ..listings.models import Industry, ListingKind
 from ..listings.operations import ListingInput, create_listing, parse_amount, publish_listing
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
+from ..patents.operations import load_owned_patents
 from ..workflow import apply_transition, record_creation
 from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
 from .models import (
@@ -106,24 +107,18 @@ def verified_banks() -> list[Organization]:
 
 
 def _check_patents(user, patent_ids: list[int], today: date) -> list[Patent]:
-    ids = list(dict.fromkeys(int(i) for i in patent_ids))
-    if not ids:
-        raise DomainError(_("请至少选择一件专利。"), field="patent_ids")
-    patents = {p.id: p for p in db.session.scalars(db.select(Patent).where(Patent.id.in_(ids)))}
-    for patent_id in ids:
-        patent = patents.get(patent_id)
-        if patent is None or patent.owner_id != user.organization_id:
-            raise DomainError(_("所选专利不属于本机构，不能出质。"), field="patent_ids")
+    patents = load_owned_patents(user.organization_id, patent_ids, _("所选专利不属于本机构，不能出质。"))
+    for patent in patents:
         if patent.legal_status != LegalStatus.granted or not patent.is_in_force(today):
             raise DomainError(_("专利 %(number)s 不在有效期内或尚未授权（%(status)s），不能出质。",
                                 number=patent.number, status=patent.legal_status.label), field="patent_ids")
         pledged = db.session.scalar(db.select(Encumbrance.id).where(
-            Encumbrance.patent_id == patent_id, Encumbrance.kind == EncumbranceKind.pledge,
+            Encumbrance.patent_id == patent.id, Encumbrance.kind == EncumbranceKind.pledge,
             Encumbrance.released_at.is_(None)).limit(1))
         if pledged:
             raise DomainError(_("专利 %(number)s 已质押，解除质押前不能再次出质。", number=patent.number),
                               field="patent_ids")
-    return [patents[i] for i in ids]
+    return patents
 
 
 def _check_banks(bank_ids: list[int]) -> list[Organization]:

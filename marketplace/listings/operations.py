@@ -14,6 +14,7 @@ from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
+from ..patents.operations import load_owned_patents
 from ..types import utcnow
 from .models import (
     LIVE_STATUSES,
@@ -193,18 +194,9 @@ def _term_within_expiry(data: ListingInput, patents: list[Patent]) -> None:
 # --- who owns what, and what is free to offer ---------------------------------------------
 
 def _load_patents(user, patent_ids: list[int]) -> list[Patent]:
-    ids = list(dict.fromkeys(int(i) for i in patent_ids))
-    if not ids:
-        return []
-    patents = db.session.scalars(db.select(Patent).where(Patent.id.in_(ids))).all()
-    by_id = {p.id: p for p in patents}
-    missing = [i for i in ids if i not in by_id]
-    if missing:
-        raise DomainError(_("所选专利不存在。"), field="patent_ids")
-    for patent in patents:
-        if patent.owner_id != user.organization_id:
-            raise DomainError(_("专利 %(number)s 不属于本机构，不能挂牌。", number=patent.number), field="patent_ids")
-    return [by_id[i] for i in ids]
+    if not list(patent_ids):
+        return []  # validate_terms names the missing patents beside the field
+    return load_owned_patents(user.organization_id, patent_ids, _("所选专利不存在或不属于本机构，不能挂牌。"))
 
 
 def check_offerable(listing: Listing, today: date | None = None) -> None:

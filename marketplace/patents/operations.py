@@ -173,3 +173,19 @@ def save_patent(owner, data: PatentInput, patent: Patent | None = None) -> tuple
     if changed:
         db.session.flush()
     return patent, changed
+
+
+def load_owned_patents(owner_id: int, patent_ids, not_owned_message: str) -> list[Patent]:
+    """The patents with these ids, in the order given, all owned by `owner_id`; one query.
+
+    Raises DomainError on the field ``patent_ids`` when none is given, one is unknown, or one
+    belongs to another organisation (`not_owned_message` says so in the caller's words)."""
+    ids = list(dict.fromkeys(int(i) for i in patent_ids))
+    if not ids:
+        raise DomainError(_("请至少选择一件专利。"), field="patent_ids")
+    by_id = {p.id: p for p in db.session.scalars(db.select(Patent).where(Patent.id.in_(ids)))}
+    for patent_id in ids:
+        patent = by_id.get(patent_id)
+        if patent is None or patent.owner_id != owner_id:
+            raise DomainError(not_owned_message, field="patent_ids")
+    return [by_id[i] for i in ids]
