@@ -58,6 +58,8 @@ def from_environment() -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_dir / "uploads")),
         "SESSION_COOKIE_SECURE": env == "production",
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0") or 0),
+        # The site's public address, for links in mails sent by commands (no request to ask).
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "REMEMBER_COOKIE_SECURE": env == "production",
     }
 

@@ -161,3 +161,17 @@ def test_equity_completion_moves_patents_to_the_investee(make, uni, sme):
     ops.complete(deal, uni)
     assert all(p.owner_id == sme.organization_id for p in listing.patents)
     assert deal.kind == DealKind.equity
+
+
+@pytest.mark.parametrize("kind", ["bank", "insurer", "agency"])
+def test_banks_insurers_and_agencies_do_not_take_licences_or_buy_patents(make, uni, kind):
+    listing = make.listing(uni, kind=ListingKind.transfer)
+    with pytest.raises(DomainError, match="不作为许可、转让或入股的一方"):
+        ops.propose_deal(listing, make.user(kind=kind), amount="500000")
+    assert db.session.scalar(db.select(db.func.count()).select_from(Deal)) == 0
+
+
+def test_universities_may_buy_a_patent(make, uni):
+    listing = make.listing(uni, kind=ListingKind.transfer)
+    buyer = make.user(kind="institute")
+    assert ops.propose_deal(listing, buyer, amount="500000").status == DealStatus.proposed

@@ -85,3 +85,13 @@ def test_unknown_label_refused(client, as_user, deal):
     as_user(sme)
     assert post_file(client, deal.id, label="发票2").status_code == 400
     assert db.session.scalar(db.select(db.func.count()).select_from(DealDocument)) == 0
+
+
+def test_control_characters_are_dropped_from_file_names(client, as_user, deal):
+    deal, _uni, sme = deal
+    as_user(sme)
+    assert post_file(client, deal.id, name="合同\t\x1b[31m终稿.pdf").status_code == 302
+    document = db.session.scalar(db.select(DealDocument))
+    assert document.file.original_name == "合同[31m终稿.pdf"
+    download = client.get(f"/deals/{deal.id}/documents/{document.id}")
+    assert download.status_code == 200

@@ -44,14 +44,19 @@ def _lock_listing(listing_id: int) -> Listing:
     return listing
 
 
+# Who takes a licence, buys a patent or takes it in as equity: enterprises, universities, institutes.
+DEAL_PARTY_KINDS = (OrgKind.enterprise, OrgKind.university, OrgKind.institute)
+
+
 def _check_counterparty(listing: Listing, user) -> None:
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     ensure_can_act(user)
     if listing.owner_id == user.organization_id:
         raise DomainError(_("不能与本机构自己的挂牌成交。"))
-    if user.organization.kind == OrgKind.regulator:
-        raise DomainError(_("监管部门不作为交易一方。"))
+    if user.organization.kind not in DEAL_PARTY_KINDS:
+        raise DomainError(_("%(kind)s不作为许可、转让或入股的一方：银行请在“质押审批”办理，保险机构在“保单”办理。",
+                            kind=user.organization.kind.label))
     _check_listing_live(listing)
 
 

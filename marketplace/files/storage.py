@@ -59,7 +59,9 @@ def sniff(content: bytes) -> str | None:
 
 def check_upload(upload: FileStorage, allowed=DOCUMENT_KINDS, field: str = "documents") -> CheckedUpload:
     """Read the file (at most the cap plus one byte) and decide its type from its content."""
-    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "upload"
+    name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Control characters (a newline, say) would break the Content-Disposition header on download.
+    name = "".join(ch for ch in name if ch.isprintable()).strip()[:255] or "upload"
     limit = max_bytes()
     content = upload.stream.read(limit + 1)
     if not content:

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.models import Organization, OrgKind
+from ..accounts.models import Organization, OrgKind, OrgStatus
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_domain_error
@@ -97,7 +97,8 @@ def new_policy():
     if current_user.organization.kind != OrgKind.insurer:
         abort(403)
     form = forms.PolicyForm()
-    holders = db.session.scalars(db.select(Organization).where(Organization.kind.in_(HOLDER_KINDS))
+    holders = db.session.scalars(db.select(Organization).where(Organization.kind.in_(HOLDER_KINDS),
+                                                              Organization.status == OrgStatus.verified)
                                  .order_by(Organization.name)).all()
     form.insured_org_id.choices = [(o.id, o.name) for o in holders]
     quote = None
