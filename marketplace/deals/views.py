@@ -31,7 +31,11 @@ def deal_list_query(org_id: int, *, status: str = "", kind: str = "", side: str 
         other = Deal.status.in_([DealStatus.accepted, DealStatus.paid, DealStatus.proposed,
                                  DealStatus.negotiating, DealStatus.agreed])
         query = query.where(other, ~waiting_on_me)
-    return query.order_by(Deal.updated_at.desc(), Deal.id.desc())
+    from sqlalchemy.orm import joinedload, selectinload
+
+    # A row shows both parties, the listing and whose move it is (the latest offer).
+    return query.options(joinedload(Deal.holder), joinedload(Deal.counterparty), joinedload(Deal.listing),
+                         selectinload(Deal.offers)).order_by(Deal.updated_at.desc(), Deal.id.desc())
 
 
 def notice_template(listing: Listing, user, fee) -> str:

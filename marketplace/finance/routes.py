@@ -23,7 +23,14 @@ from . import appraisals as appraisal_ops
 from . import bp, forms, operations
 from .access import can_view_valuation
 from .machines import REVIEW_STATUS_LABELS, ReviewStatus
-from .models import Appraisal, PledgeDocument, PledgeRequest, PledgeReview, latest_appraisal
+from .models import (
+    Appraisal,
+    PledgeDocument,
+    PledgeRequest,
+    PledgeRequestPatent,
+    PledgeReview,
+    latest_appraisal,
+)
 from .valuation import DEFAULT_SCENARIO, SCENARIO_WEIGHTS, SCENARIOS, bundle_score, value_patent
 
 LTV_WARNING = Decimal("0.50")  # banks commonly lend 30–50 % of an IP appraisal; above half is flagged
@@ -177,7 +184,12 @@ SORTS = {"date": "submitted_on", "amount": "amount", "score": "score"}
 def review_queue():
     _kind_required(OrgKind.bank)
     args = request.args
+    from sqlalchemy.orm import contains_eager
+
     query = (db.select(PledgeReview).join(PledgeRequest, PledgeRequest.id == PledgeReview.request_id)
+             .options(contains_eager(PledgeReview.request).joinedload(PledgeRequest.holder),
+                      contains_eager(PledgeReview.request).selectinload(PledgeRequest.items)
+                      .joinedload(PledgeRequestPatent.patent))
              .where(PledgeReview.bank_org_id == current_user.organization_id))
     status = args.get("status", "")
     if status == "open":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, or_
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import OrgKind
 from ..extensions import db
@@ -14,6 +15,7 @@ from .models import (
     Industry,
     Listing,
     ListingKind,
+    ListingPatent,
     ListingStatus,
     pledge_listing_visible_to,
 )
@@ -35,12 +37,17 @@ def _counts(query_conditions: list, column) -> dict[str, int]:
     return {value.value: n for value, n in rows}
 
 
+# What a row of a listing list shows: the holder and the patents, loaded with the page, not per row.
+LIST_LOADS = (joinedload(Listing.owner), selectinload(Listing.items).joinedload(ListingPatent.patent))
+
+
 def my_listings(owner_id: int, args):
     kind, status = _enum_arg(args, "kind", ListingKind), _enum_arg(args, "status", ListingStatus)
     base = [Listing.owner_id == owner_id]
     by_kind = [Listing.kind == ListingKind(kind)] if kind else []
     by_status = [Listing.status == ListingStatus(status)] if status else []
-    query = db.select(Listing).where(*base, *by_kind, *by_status).order_by(Listing.updated_at.desc(), Listing.id.desc())
+    query = (db.select(Listing).options(*LIST_LOADS).where(*base, *by_kind, *by_status)
+             .order_by(Listing.updated_at.desc(), Listing.id.desc()))
     counts = {"kind": _counts(base + by_status, Listing.kind), "status": _counts(base + by_kind, Listing.status)}
     return query, {"kind": kind, "status": status}, counts
 
@@ -57,7 +64,7 @@ def market_listings(user, args):
         base.append(or_(Listing.kind != ListingKind.pledge, pledge_listing_visible_to(user.organization_id)))
     by_kind = [Listing.kind == ListingKind(kind)] if kind else []
     by_industry = [Listing.industry == Industry(industry)] if industry else []
-    query = (db.select(Listing).where(*base, *by_kind, *by_industry)
+    query = (db.select(Listing).options(*LIST_LOADS).where(*base, *by_kind, *by_industry)
              .order_by(Listing.published_at.desc().nulls_last(), Listing.id.desc()))
     counts = {"kind": _counts(base + by_industry, Listing.kind), "industry": _counts(base + by_kind, Listing.industry)}
     return query, {"kind": kind, "industry": industry}, counts, kinds
