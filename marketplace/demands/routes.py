@@ -109,12 +109,14 @@ def detail(demand_id: int):
 @login_required
 def answers():
     """For a holder: each of its live listings with the open demands it answers."""
-    from ..search.matching import demands_for_listing
+    from ..listings.queries import LIST_LOADS
+    from ..search.matching import demands_for_listing, open_demands
 
-    listings = db.session.scalars(db.select(Listing).where(
+    listings = db.session.scalars(db.select(Listing).options(*LIST_LOADS).where(
         Listing.owner_id == current_user.organization_id, Listing.status.in_(LIVE_STATUSES))
         .order_by(Listing.published_at.desc()).limit(50)).all()
-    rows = [(listing, demands_for_listing(listing, limit=5)) for listing in listings]
+    demands = open_demands()
+    rows = [(listing, demands_for_listing(listing, limit=5, demands=demands)) for listing in listings]
     return render_template("demands/answers.html", rows=rows)
 
 

@@ -208,17 +208,20 @@ class DemandMatch:
     match: Match
 
 
-def demands_for_listing(listing: Listing, limit: int = 10) -> list[DemandMatch]:
-    """Open demands this listing answers, best first (shown to the listing's holder)."""
+def open_demands(limit: int = 1000) -> list[Demand]:
+    return db.session.scalars(db.select(Demand).where(Demand.status == DemandStatus.open)
+                              .order_by(Demand.published_at.desc()).limit(limit)).all()
+
+
+def demands_for_listing(listing: Listing, limit: int = 10, demands: list[Demand] | None = None) -> list[DemandMatch]:
+    """Open demands this listing answers, best first (shown to the listing's holder). A page that
+    asks for many listings passes `open_demands()` once instead of a query per listing."""
     text = listing_text(listing).lower()
     listing_terms = set(query_terms(text))
     subclasses = set(listing_subclasses(listing))
     found = []
-    demands = db.session.scalars(
-        db.select(Demand).where(Demand.status == DemandStatus.open, Demand.organization_id != listing.owner_id)
-        .order_by(Demand.published_at.desc()).limit(1000))
-    for demand in demands:
-        if not demand.is_open:
+    for demand in demands if demands is not None else open_demands():
+        if not demand.is_open or demand.organization_id == listing.owner_id:
             continue
         profile = demand_profile(demand)
         own = [t for t in profile.terms if t in listing_terms or (len(t) > 1 and t in text)]
