@@ -301,3 +301,11 @@ def test_insurance_operation_refuses_quote_for_other_insurer(app, make):
             insurance_ops.record_policy(other, insurance_ops.PolicyInput(
                 insured_org_id=None, patent_ids=[], policy_type=PolicyType.enforcement, premium="1", coverage="1",
                 starts_on=today(), ends_on=today() + timedelta(days=1), quote_request_id=quote.id))
+
+
+def test_the_holders_finance_page_lists_its_patents_once(client, make, as_user):
+    holder = make.user(kind="enterprise", is_sme=True)
+    make.patent(holder.organization, title="只出现一次的专利")
+    as_user(holder)
+    html = client.get("/finance/").get_data(as_text=True)
+    assert html.count('data-testid="own-patents"') == 1 and html.count("只出现一次的专利") == 1

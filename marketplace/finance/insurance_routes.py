@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organization, OrgKind, OrgStatus
 from ..errors import DomainError
@@ -16,22 +17,30 @@ from ..patents.models import Patent
 from . import bp, forms, insurance
 from .appraisals import patent_by_number
 from .machines import PolicyStatus, PolicyType
-from .policies import InsurancePolicy, QuoteRequest, QuoteStatus
+from .policies import InsurancePolicy, QuotePatent, QuoteRequest, QuoteStatus
 
 HOLDER_KINDS = insurance.HOLDER_KINDS
+
+
+# What a row shows (parties, patents, the answering policy), loaded with the page, not per row.
+QUOTE_ROW = (joinedload(QuoteRequest.requester), joinedload(QuoteRequest.policy),
+             selectinload(QuoteRequest.items).joinedload(QuotePatent.patent))
+POLICY_ROW = (joinedload(InsurancePolicy.insured), selectinload(InsurancePolicy.items))
 
 
 @bp.get("/finance/insurance")
 @login_required
 def insurance_home():
+    """The insurer's quote queue and policies, or the holder's quotes and policies."""
     kind = current_user.organization.kind
     org_id = current_user.organization_id
     if kind == OrgKind.insurer:
-        quotes = db.session.scalars(db.select(QuoteRequest).where(QuoteRequest.insurer_org_id == org_id)
+        quotes = db.session.scalars(db.select(QuoteRequest).options(*QUOTE_ROW)
+                                    .where(QuoteRequest.insurer_org_id == org_id)
                                     .order_by((QuoteRequest.status == QuoteStatus.open).desc(),
                                               QuoteRequest.created_at.desc()).limit(100)).all()
         status = request.args.get("status", "")
-        query = db.select(InsurancePolicy).where(InsurancePolicy.insurer_org_id == org_id)
+        query = db.select(InsurancePolicy).options(*POLICY_ROW).where(InsurancePolicy.insurer_org_id == org_id)
         if status in PolicyStatus.__members__:
             query = query.where(InsurancePolicy.status == PolicyStatus(status))
         page = db.paginate(query.order_by(InsurancePolicy.starts_on.desc(), InsurancePolicy.id.desc()), per_page=25)
@@ -39,9 +48,11 @@ def insurance_home():
                                statuses=PolicyStatus)
     if kind not in HOLDER_KINDS:
         abort(403)
-    quotes = db.session.scalars(db.select(QuoteRequest).where(QuoteRequest.requester_org_id == org_id)
+    quotes = db.session.scalars(db.select(QuoteRequest).options(*QUOTE_ROW)
+                                .where(QuoteRequest.requester_org_id == org_id)
                                 .order_by(QuoteRequest.created_at.desc())).all()
-    policies = db.session.scalars(db.select(InsurancePolicy).where(InsurancePolicy.insured_org_id == org_id)
+    policies = db.session.scalars(db.select(InsurancePolicy).options(*POLICY_ROW)
+                                  .where(InsurancePolicy.insured_org_id == org_id)
                                   .order_by(InsurancePolicy.starts_on.desc())).all()
     return render_template("finance/insurance_holder.html", quotes=quotes, policies=policies)
 

@@ -83,7 +83,13 @@ def ledger_entries(review_ids: list[int]) -> list[LedgerEntry]:
 @login_required
 def my_requests():
     _kind_required(OrgKind.enterprise, OrgKind.university, OrgKind.institute)
-    rows = db.session.scalars(db.select(PledgeRequest).where(PledgeRequest.holder_org_id == current_user.organization_id)
+    from sqlalchemy.orm import selectinload
+
+    # Each row shows the first patent and every bank's answer: loaded with the list.
+    rows = db.session.scalars(db.select(PledgeRequest)
+                              .options(selectinload(PledgeRequest.items).joinedload(PledgeRequestPatent.patent),
+                                       selectinload(PledgeRequest.reviews).joinedload(PledgeReview.bank))
+                              .where(PledgeRequest.holder_org_id == current_user.organization_id)
                               .order_by(PledgeRequest.submitted_on.desc(), PledgeRequest.id.desc())).all()
     patents = db.session.scalars(db.select(Patent).where(Patent.owner_id == current_user.organization_id)
                                  .order_by(Patent.grant_date.desc().nulls_last(), Patent.id.desc()).limit(100)).all()

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from ..listings.industry import guess_industry
 from ..listings.models import Industry
 from ..patents.models import LegalStatus, Patent, PatentType
 
@@ -72,29 +73,6 @@ PLAN_INDUSTRIES = {Industry.electronics, Industry.biomedicine, Industry.big_data
 INDUSTRY_SCORES = {**dict.fromkeys(PLAN_INDUSTRIES, D(100)), Industry.new_materials: D(80),
                    Industry.new_energy: D(80), Industry.high_end_equipment: D(80),
                    Industry.modern_agriculture: D(70), Industry.other: D(50)}
-
-# When no listing names the industry, the main IPC code suggests one (longest prefix wins).
-IPC_INDUSTRY = {
-    "G06N": Industry.ai, "G10L": Industry.ai, "G06V": Industry.ai, "G06F": Industry.big_data,
-    "G06Q": Industry.internet_plus, "H04L": Industry.internet_plus, "G16H": Industry.biomedicine,
-    "A61": Industry.biomedicine, "C07": Industry.biomedicine, "C12": Industry.biomedicine,
-    "H01M": Industry.new_energy, "H02J": Industry.new_energy, "H02S": Industry.new_energy, "F03D": Industry.new_energy,
-    "H01": Industry.electronics, "H03": Industry.electronics, "H04": Industry.electronics, "G11": Industry.electronics,
-    "G01": Industry.electronics, "C08": Industry.new_materials, "C04": Industry.new_materials,
-    "C22": Industry.new_materials, "B32": Industry.new_materials, "A01": Industry.modern_agriculture,
-    "B23": Industry.high_end_equipment, "B25": Industry.high_end_equipment, "B65": Industry.high_end_equipment,
-    "F16": Industry.high_end_equipment, "G05B": Industry.high_end_equipment, "B60": Industry.high_end_equipment,
-}
-
-
-def industry_from_ipc(code: str | None) -> Industry:
-    if not code:
-        return Industry.other
-    for prefix in sorted(IPC_INDUSTRY, key=len, reverse=True):
-        if code.startswith(prefix):
-            return IPC_INDUSTRY[prefix]
-    return Industry.other
-
 
 @dataclass
 class Facts:
@@ -259,7 +237,8 @@ def gather_facts(patent: Patent) -> Facts:
         .order_by(Listing.created_at.desc()).limit(1))
     source = "listing"
     if industry is None:
-        industry, source = industry_from_ipc(patent.ipc_main), "ipc"
+        # When no listing names the industry, the patent's IPC codes suggest one, as for imports.
+        industry, source = guess_industry(patent.ipc_codes), "ipc"
     concluded = (Deal.kind.in_([DealKind.open_licence]) & Deal.status.in_(
         [DealStatus.accepted, DealStatus.paid, DealStatus.recorded])) | (
         Deal.kind.in_([DealKind.licence, DealKind.transfer, DealKind.equity]) & (Deal.status == DealStatus.completed))
