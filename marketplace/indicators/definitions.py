@@ -47,7 +47,7 @@ class Indicator:
     key: str
     label: object
     unit: str  # a key of UNITS
-    source: str  # ledger | registry | operator
+    source: str  # ledger | official | operator (SOURCES)
     group: str  # a key of GROUPS
     compute: Callable[[Period, object], Figure]
     target: Target | None = None
@@ -56,6 +56,13 @@ class Indicator:
     annual_only: bool = False  # entered per year: a quarter shows the year's value
     integer: bool = True  # operator entry must be a whole number
     chart: bool = False  # drawn in the trend chart
+    # The platform's own count of a district-wide figure (本平台口径), shown beside the official one.
+    platform: Callable[[Period, object], Figure] | None = None
+
+    @property
+    def entered(self) -> bool:
+        """Entered or imported by an operator per year (official statistics and plan figures)."""
+        return self.source in ENTERED_SOURCES
 
 
 UNITS = {
@@ -63,7 +70,9 @@ UNITS = {
     "percent": _l("%"), "per_10k": _l("件/万人"), "person_times": _l("人次"), "events": _l("次"),
     "applications": _l("件"),
 }
-SOURCES = {"ledger": _l("交易台账"), "registry": _l("专利登记"), "operator": _l("运营方填报")}
+SOURCES = {"ledger": _l("本平台交易台账"), "official": _l("官方统计（运营方填报）"), "operator": _l("运营方填报")}
+ENTERED_SOURCES = ("official", "operator")
+PLATFORM_SOURCE = _l("本平台口径")
 GROUPS = {
     "finance": _l("知识产权金融"), "deals": _l("转移转化"), "served": _l("服务企业"),
     "creation": _l("知识产权创造"), "management": _l("管理、宣传与培训（填报）"),
@@ -198,13 +207,25 @@ register(Indicator(
     definition=_l("上述企业中，台账记录为中小微企业的，去重计数。")))
 
 
-# --- patent registry -----------------------------------------------------------------------
+# --- district-wide official statistics, with the platform's own registry count beside them -----
+# The district's grants, service inventions, enterprises with ≥ 3 grants, PCT filings and valid
+# inventions per 10,000 residents are official statistics: the operator enters or imports them per
+# year and the target is judged against them. The platform's registry holds only the patents
+# registered here, so its count is shown beside them as 本平台口径, never in their place.
 
-register(Indicator(
-    "patent_grants", _l("专利授权量"), "patents", "registry", "creation",
-    lambda period, ctx: Figure(rf.grants(period)),
-    target=Target(Decimal("3500"), "gt", wording=_l("年专利授权量超3500件")),
-    definition=_l("平台专利登记中授权日在当期的专利数。"), chart=True))
+def _entered(key: str):
+    def compute(period, ctx):
+        row = ctx.operator_value(period.year, key)
+        if row is None:
+            return Figure(None, _l("尚未填报"))
+        return Figure(row.value, "")
+
+    return compute
+
+
+def official_indicator(key, label, unit, platform, target: Target, definition, integer=True) -> Indicator:
+    return register(Indicator(key, label, unit, "official", "creation", _entered(key), target=target,
+                              definition=definition, annual_only=True, integer=integer, platform=platform))
 
 
 def _service_share(period, ctx):
@@ -212,25 +233,6 @@ def _service_share(period, ctx):
     if share is None:
         return Figure(None, _l("当期没有授权专利，无法计算占比。"))
     return Figure(share, _l("%(service)d / %(total)d 件", service=service, total=total))
-
-
-register(Indicator(
-    "service_invention_share", _l("职务发明专利占授权量比例"), "percent", "registry", "creation", _service_share,
-    target=Target(Decimal("75"), "gt", basis="level",
-                  wording=_l("授权专利中职务发明创造专利数量占全区专利授权量比例超75%")),
-    definition=_l("当期授权专利中申请人含单位（名称含公司、大学、研究院、医院等）的比例；申请人全为自然人的视为非职务发明。")))
-
-register(Indicator(
-    "enterprises_3plus_grants", _l("授权3件以上专利的企业数"), "enterprises", "registry", "creation",
-    lambda period, ctx: Figure(rf.enterprises_with_grants(period, 3)),
-    target=Target(Decimal("150"), "gt", wording=_l("授权3件以上专利企业数量年均超150家")),
-    definition=_l("当期获授权专利不少于3件的企业（专利权人为企业）数。")))
-
-register(Indicator(
-    "foreign_filings", _l("PCT国际申请及向外国申请专利数"), "applications", "registry", "creation",
-    lambda period, ctx: Figure(rf.foreign_filings(period)),
-    target=Target(Decimal("50"), "gt", wording=_l("年均向外国申请专利数量或PCT国际申请数量超50件")),
-    definition=_l("申请日在当期、标记为PCT或外国申请的专利数。")))
 
 
 def _per_10k(period, ctx):
@@ -244,24 +246,40 @@ def _per_10k(period, ctx):
                      date=on.isoformat(), count=count, population=f"{population:,}"))
 
 
-register(Indicator(
-    "inventions_per_10k", _l("每万人有效发明专利拥有量"), "per_10k", "registry", "creation", _per_10k,
-    target=Target(Decimal("95"), "ge", basis="level", deadline=PLAN_DEADLINE,
-                  wording=_l("至2025年6月底，每万人有效发明专利拥有量达95件")),
-    definition=_l("期末（或今天）有效的授权发明专利数 ÷ 配置的常住人口 × 10000。")))
+official_indicator(
+    "patent_grants", _l("专利授权量"), "patents",
+    lambda period, ctx: Figure(rf.grants(period)),
+    Target(Decimal("3500"), "gt", wording=_l("年专利授权量超3500件")),
+    _l("全区全年专利授权件数（运营方按知识产权局统计填报）；本平台口径为平台登记专利中授权日在当期的件数。"))
+
+official_indicator(
+    "service_invention_share", _l("职务发明专利占授权量比例"), "percent", _service_share,
+    Target(Decimal("75"), "gt", basis="level",
+           wording=_l("授权专利中职务发明创造专利数量占全区专利授权量比例超75%")),
+    _l("全区授权专利中职务发明创造的比例，以百分数填报；本平台口径按平台登记专利的申请人判断"
+       "（申请人含单位视为职务发明，全为自然人的视为非职务发明）。"), integer=False)
+
+official_indicator(
+    "enterprises_3plus_grants", _l("授权3件以上专利的企业数"), "enterprises",
+    lambda period, ctx: Figure(rf.enterprises_with_grants(period, 3)),
+    Target(Decimal("150"), "gt", wording=_l("授权3件以上专利企业数量年均超150家")),
+    _l("全区全年获授权专利不少于3件的企业数；本平台口径为平台登记专利中专利权人为企业的计数。"))
+
+official_indicator(
+    "foreign_filings", _l("PCT国际申请及向外国申请专利数"), "applications",
+    lambda period, ctx: Figure(rf.foreign_filings(period)),
+    Target(Decimal("50"), "gt", wording=_l("年均向外国申请专利数量或PCT国际申请数量超50件")),
+    _l("全区全年PCT国际申请及向外国申请专利件数；本平台口径为平台登记中申请日在当期、标记为PCT或外国申请的件数。"))
+
+official_indicator(
+    "inventions_per_10k", _l("每万人有效发明专利拥有量"), "per_10k", _per_10k,
+    Target(Decimal("95"), "ge", basis="level", deadline=PLAN_DEADLINE,
+           wording=_l("至2025年6月底，每万人有效发明专利拥有量达95件")),
+    _l("全区年末每万人有效发明专利拥有量（运营方按统计公报填报）；本平台口径为平台登记的有效发明专利数 ÷ 配置的常住人口 × 10000。"),
+    integer=False)
 
 
 # --- entered by an operator, per year ------------------------------------------------------
-
-def _entered(key: str):
-    def compute(period, ctx):
-        row = ctx.operator_value(period.year, key)
-        if row is None:
-            return Figure(None, _l("尚未填报"))
-        return Figure(row.value, "")
-
-    return compute
-
 
 def operator_indicator(key, label, unit, target: Target, definition, integer=True) -> Indicator:
     return register(Indicator(key, label, unit, "operator", "management", _entered(key), target=target,
@@ -300,5 +318,6 @@ operator_indicator("standard_enterprises", _l("贯彻《企业知识产权管理
 
 del compute, drill
 
-OPERATOR_KEYS = [i.key for i in REGISTRY.values() if i.source == "operator"]
+OPERATOR_KEYS = [i.key for i in REGISTRY.values() if i.entered]  # what the operator's form enters
+OFFICIAL_KEYS = [i.key for i in REGISTRY.values() if i.source == "official"]
 LEDGER_KEYS = [i.key for i in REGISTRY.values() if i.source == "ledger"]

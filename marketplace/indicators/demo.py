@@ -26,5 +26,12 @@ def operator_values(ctx: DemoContext) -> None:
             "demo_enterprises_municipal": rng.randint(52, 63),
             "standard_enterprises": rng.randint(33, 38),
         }, operator, note="区市场监督管理局年度统计")
+    # The district's official statistics for last year, as the office's statistical bulletin gives them;
+    # the dashboard shows the platform's own registry count beside each.
+    record_values(this_year - 1, {
+        "patent_grants": rng.randint(3380, 3900), "service_invention_share": f"{rng.uniform(74, 82):.1f}",
+        "enterprises_3plus_grants": rng.randint(140, 175), "foreign_filings": rng.randint(42, 66),
+        "inventions_per_10k": f"{rng.uniform(88, 101):.2f}",
+    }, operator, note="区知识产权局年度统计公报")
     # A correction after the statistics bureau's final figures: the history keeps both.
     record_values(this_year - 1, {"training_person_times": 1288}, operator, note="按培训签到表核对后更正")

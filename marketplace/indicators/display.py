@@ -15,7 +15,7 @@ def number(indicator: Indicator, value) -> str:
         return wan(value)
     value = Decimal(value)
     if indicator.unit == "percent":
-        places = 3 if indicator.source == "operator" else 2
+        places = 3 if indicator.entered else 2
         return f"{value:,.{places}f} %"
     if indicator.unit == "per_10k":
         return f"{value:,.2f} {UNITS[indicator.unit]}"

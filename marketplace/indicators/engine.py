@@ -32,6 +32,25 @@ class Context:
         self.ledger = LedgerFacts()
         self.population = targets.population()
         self._operator: dict[tuple[int, str], IndicatorValue] | None = None
+        self._verification = None
+
+    @property
+    def verification(self):
+        """The ledger chain check, run once per request: every ledger figure carries its result."""
+        if self._verification is None:
+            from ..ledger.operations import verify_chain
+
+            self._verification = verify_chain()
+        return self._verification
+
+    @property
+    def ledger_verified(self) -> bool:
+        return self.verification.ok
+
+    @property
+    def ledger_warning(self) -> str | None:
+        """What every figure drawn from the ledger must carry while the chain does not verify."""
+        return self.verification.warning
 
     def operator_value(self, year: int, key: str) -> IndicatorValue | None:
         if self._operator is None:
@@ -93,6 +112,7 @@ class Row:
     figure: Figure
     target: Target | None
     evaluation: Evaluation
+    platform: Figure | None = None  # 本平台口径 beside an official figure
 
     @property
     def value(self):
@@ -104,7 +124,8 @@ def measure(indicator: Indicator, period: Period, ctx: Context) -> Row:
         period = Period(period.year)
     figure = indicator.compute(period, ctx)
     target = targets.target_for(indicator)
-    return Row(indicator, period, figure, target, evaluate(target, period, figure.value, ctx.today))
+    platform = indicator.platform(period, ctx) if indicator.platform else None
+    return Row(indicator, period, figure, target, evaluate(target, period, figure.value, ctx.today), platform)
 
 
 def measure_all(period: Period, ctx: Context | None = None) -> list[Row]:

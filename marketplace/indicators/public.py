@@ -67,7 +67,7 @@ def summary(year: int, ctx: Context | None = None) -> dict:
     policies = ctx.ledger.concluded(("insurance",), period)
     quarters = Period(year).quarters()
     return {
-        "year": year, "listings_by_kind": kinds, "listings_by_industry": industries,
+        "year": year, "ledger_warning": ctx.ledger_warning, "listings_by_kind": kinds, "listings_by_industry": industries,
         "listings_total": sum(c for _v, _l, c in kinds),
         "deals": [(kind, str(DEAL_LABELS[kind]), total) for kind, total in deals.items()],
         "deals_total": _grand_total(ctx.ledger.concluded(DEAL_KINDS, period), deals.values(), minimum),

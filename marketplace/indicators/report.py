@@ -38,6 +38,7 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list]
+    warning: str | None = None  # set when the ledger the table is drawn from does not verify
 
 
 def org_names(ids) -> dict[int, str]:
@@ -57,7 +58,7 @@ def _cell(indicator, value):
     if value is None:
         return None
     if isinstance(value, Decimal):
-        if indicator.source == "operator":
+        if indicator.entered:
             return tidy(value)
         return value.quantize(Decimal("0.01")) if indicator.unit in ("yuan", "percent", "per_10k") else value
     return value
@@ -65,7 +66,8 @@ def _cell(indicator, value):
 
 def indicators_table(year: int, ctx: Context) -> Table:
     headers = [_("分类"), _("指标"), _("单位"), _("全年"), _("一季度"), _("二季度"), _("三季度"), _("四季度"),
-               _("目标"), _("完成进度（%）"), _("状态"), _("来源"), _("口径"), _("规划原文"), _("说明"), _("键")]
+               _("目标"), _("完成进度（%）"), _("状态"), _("来源"), _("口径"), _("规划原文"), _("说明"),
+               _("本平台口径（全年）"), _("键")]
     rows = []
     for indicator in REGISTRY.values():
         row = measure(indicator, Period(year), ctx)
@@ -78,7 +80,8 @@ def indicators_table(year: int, ctx: Context) -> Table:
         rows.append([str(GROUPS[indicator.group]), str(indicator.label), unit, _cell(indicator, row.value), *quarters,
                      target, row.evaluation.progress, row.evaluation.label, str(SOURCES[indicator.source]),
                      str(indicator.definition), str(row.target.wording) if row.target else "",
-                     str(row.figure.note), indicator.key])
+                     str(row.figure.note), _cell(indicator, row.platform.value) if row.platform else None,
+                     indicator.key])
     return Table(_("%(year)d年指标", year=year), headers, rows)
 
 
@@ -127,7 +130,10 @@ def values_table(year: int) -> Table:
 
 def tables(year: int, ctx: Context | None = None) -> dict[str, Table]:
     ctx = ctx or Context()
-    return {"indicators": indicators_table(year, ctx), "entries": entries_table(year, ctx), "values": values_table(year)}
+    built = {"indicators": indicators_table(year, ctx), "entries": entries_table(year, ctx), "values": values_table(year)}
+    for name in ("indicators", "entries"):
+        built[name].warning = ctx.ledger_warning
+    return built
 
 
 def workbook_bytes(year: int, ctx: Context | None = None) -> bytes:
@@ -141,8 +147,10 @@ def workbook_bytes(year: int, ctx: Context | None = None) -> bytes:
     for name, sheet_title in zip(SHEETS, (_("指标"), _("台账明细"), _("填报数据")), strict=True):
         table = built[name]
         sheet = book.create_sheet(sheet_title)
-        sheet.append([f"{district} {table.title}"])
+        sheet.append([f"{district} {table.title}", table.warning])
         sheet["A1"].font = Font(bold=True, size=13)
+        if table.warning:
+            sheet["B1"].font = Font(bold=True, color="C00000")
         sheet.append(table.headers)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
@@ -154,6 +162,10 @@ def workbook_bytes(year: int, ctx: Context | None = None) -> bytes:
             letter = column[0].column_letter
             width = max((len(str(c.value)) for c in column[1:] if c.value is not None), default=8)
             sheet.column_dimensions[letter].width = min(max(width + 2, 8), 48)
+    warning = built["indicators"].warning
+    if warning:  # the file itself says it was made from an unverified ledger
+        book.properties.subject = warning
+        book.properties.keywords = "ledger-unverified"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -164,6 +176,8 @@ def csv_text(year: int, sheet: str = "indicators", ctx: Context | None = None) -
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads UTF-8 only with the BOM
     writer = csv.writer(buffer)
+    if table.warning:
+        writer.writerow([table.warning])
     writer.writerow(table.headers)
     for row in table.rows:
         writer.writerow(spreadsheet_row("" if v is None else v for v in row))

@@ -3,6 +3,9 @@ the public statistics page. Routes stay thin: parse the period, call the engine,
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,10 +14,10 @@ from ..accounts.routes import operator_required
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_domain_error
-from . import bp, operations, periods, public, report
-from .definitions import GROUPS, OPERATOR_KEYS, REGISTRY, SOURCES
+from . import bp, operations, periods, public, report, value_import
+from .definitions import GROUPS, OFFICIAL_KEYS, OPERATOR_KEYS, PLATFORM_SOURCE, REGISTRY, SOURCES
 from .engine import Context, measure, measure_all, trend
-from .forms import OperatorValuesForm
+from .forms import OperatorValuesForm, ValuesImportForm
 from .periods import BadPeriod, Period
 
 
@@ -39,6 +42,7 @@ def dashboard():
     grouped = [(GROUPS[g], [r for r in rows if r.indicator.group == g]) for g in GROUPS]
     return render_template("indicators/dashboard.html", period=period, grouped=grouped, ctx=ctx,
                            elapsed=Period(period.year).elapsed(ctx.today), sources=SOURCES,
+                           platform_source=PLATFORM_SOURCE,
                            chart=trend(period.year, ctx),
                            year_choices=_year_choices(period.year, ctx))
 
@@ -56,7 +60,7 @@ def drilldown(key: str):
     indicator = REGISTRY.get(key)
     if indicator is None:
         abort(404)
-    if indicator.source == "operator":
+    if indicator.entered:
         return redirect(url_for("indicators.values", year=request.args.get("year")))
     if indicator.drilldown is None:
         abort(404)
@@ -69,6 +73,7 @@ def drilldown(key: str):
                              | (set(detail.items) if detail.measure == "distinct_beneficiaries" else set()))
     return render_template("indicators/drilldown.html", indicator=indicator, period=period, row=row,
                            detail=detail, names=names, kind_labels=report.KIND_LABELS,
+                           ledger_warning=ctx.ledger_warning,
                            status_labels=report.STATUS_LABELS, subject_label=report.subject_label)
 
 
@@ -97,9 +102,48 @@ def values():
                 flash(_("没有数值发生变化，未新增记录。"), "info")
             return redirect(url_for("indicators.values", year=year))
     status = 400 if request.method == "POST" else 200
-    return render_template("indicators/values.html", form=form, year=year, current=current, future=future,
-                           history=operations.history(year), registry=REGISTRY, operator_keys=OPERATOR_KEYS,
-                           year_choices=_year_choices(year, None)), status
+    return _values_page(year, form, ValuesImportForm(formdata=None), current, future), status
+
+
+def _values_page(year, form, import_form, current, future, import_report=None):
+    ctx = Context()
+    platform = {key: REGISTRY[key].platform(Period(year), ctx) for key in OFFICIAL_KEYS}
+    return render_template("indicators/values.html", form=form, import_form=import_form, year=year,
+                           current=current, future=future, history=operations.history(year), registry=REGISTRY,
+                           operator_keys=OPERATOR_KEYS, official_keys=OFFICIAL_KEYS, platform=platform,
+                           platform_source=PLATFORM_SOURCE, import_report=import_report,
+                           year_choices=_year_choices(year, None))
+
+
+@bp.post("/operator/indicators/values/import")
+@operator_required
+def import_values():
+    """Official statistics from a CSV/XLSX table; a file with any bad row writes nothing."""
+    year = requested_period(allow_quarter=False).year
+    import_form = ValuesImportForm()
+    report_ = None
+    if import_form.validate_on_submit():
+        upload = import_form.file.data
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload"
+            upload.save(path)
+            try:
+                report_ = value_import.import_values(path, current_user, import_form.note.data or "")
+            except DomainError as error:
+                db.session.rollback()
+                attach_domain_error(import_form, error)
+                import_form.file.errors = [*import_form.file.errors, *import_form.form_errors]
+                import_form.form_errors.clear()
+        if report_ is not None and not report_.errors:
+            db.session.commit()
+            flash(_("已导入 %(rows)d 行，新增 %(n)d 条记录。", rows=report_.rows, n=report_.written), "success")
+            return redirect(url_for("indicators.values", year=year))
+        db.session.rollback()
+    form = OperatorValuesForm(formdata=None)
+    current = operations.current_values(year)
+    for key, row in current.items():
+        getattr(form, key).data = f"{row.value.normalize():f}"
+    return _values_page(year, form, import_form, current, year > periods.today().year, report_), 422
 
 
 @bp.get("/operator/indicators/report")

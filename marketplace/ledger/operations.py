@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import update
 
 from ..extensions import db
@@ -97,6 +98,16 @@ class VerifyResult:
     @property
     def ok(self) -> bool:
         return self.broken_seq is None and not self.problem
+
+    @property
+    def warning(self) -> str | None:
+        """What every figure and export drawn from the ledger carries while the chain does not verify."""
+        if self.ok:
+            return None
+        if self.broken_seq:
+            return _("交易台账链式校验未通过（自第 %(seq)d 条起）：取自台账的数字可能已被篡改，请勿直接引用，"
+                     "并联系平台技术人员核查。", seq=self.broken_seq)
+        return _("交易台账链式校验未通过：取自台账的数字可能已被篡改，请勿直接引用，并联系平台技术人员核查。")
 
 
 def _entries(batch: int = 2000) -> Iterator[LedgerEntry]:

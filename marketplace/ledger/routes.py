@@ -81,6 +81,9 @@ def export_csv():
     out = io.StringIO()
     out.write("\ufeff")  # BOM: Excel opens UTF-8 Chinese text correctly
     writer = csv.writer(out)
+    warning = verify_chain().warning
+    if warning:  # the file itself says it was made from an unverified ledger
+        writer.writerow([warning])
     writer.writerow(CSV_COLUMNS)
     for entry in db.session.scalars(query.order_by(LedgerEntry.seq)):
         writer.writerow(spreadsheet_row([

@@ -265,21 +265,22 @@ def decode_text(raw: bytes) -> str:
         raise FileError(_("无法识别文件编码：请将文件另存为 UTF-8 编码的 CSV。")) from error
 
 
-def _csv_records(path: Path) -> Iterator[tuple[int, dict, Header]]:
+def csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of a CSV or tab-separated text in any encoding Excel writes."""
     text = decode_text(Path(path).read_bytes())
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as error:
+        raise FileError(_("CSV 格式错误（第 %(line)d 行附近）：%(error)s", line=reader.line_num,
+                          error=str(error))) from error
 
-    def rows():
-        try:
-            for cells in reader:
-                yield reader.line_num, cells
-        except csv.Error as error:
-            raise FileError(_("CSV 格式错误（第 %(line)d 行附近）：%(error)s", line=reader.line_num,
-                              error=str(error))) from error
 
-    return _records_from_rows(rows())
+def _csv_records(path: Path) -> Iterator[tuple[int, dict, Header]]:
+    return _records_from_rows(csv_rows(path))
 
 
 # --- XLSX ------------------------------------------------------------------------------

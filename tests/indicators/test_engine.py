@@ -25,6 +25,11 @@ def value(key: str, period: Period, today=date(2025, 7, 1)):
     return measure(REGISTRY[key], period, Context(today)).value
 
 
+def platform(key: str, period: Period, today=date(2025, 7, 1)):
+    """The platform's own count of a district-wide figure (本平台口径)."""
+    return REGISTRY[key].platform(period, Context(today)).value
+
+
 @pytest.fixture
 def parties(make):
     return {
@@ -151,13 +156,23 @@ def test_registry_indicators(app, make):
     make.patent(uni, grant_date=date(2025, 7, 1), applicants="王五", patent_type=PatentType.utility)
     make.patent(uni, grant_date=None, legal_status=LegalStatus.pending)
     year = Period(2025)
-    assert value("patent_grants", year) == 5
-    assert value("patent_grants", Period(2025, 1)) == 3
-    assert value("service_invention_share", year) == Decimal("60.00")
-    assert value("service_invention_share", Period(2030)) is None
-    assert value("enterprises_3plus_grants", year) == 1
-    assert value("enterprises_3plus_grants", Period(2024)) == 0  # the university is not an enterprise
-    assert value("foreign_filings", year) == 1
+    assert platform("patent_grants", year) == 5
+    assert platform("patent_grants", Period(2025, 1)) == 3
+    assert platform("service_invention_share", year) == Decimal("60.00")
+    assert platform("service_invention_share", Period(2030)) is None
+    assert platform("enterprises_3plus_grants", year) == 1
+    assert platform("enterprises_3plus_grants", Period(2024)) == 0  # the university is not an enterprise
+    assert platform("foreign_filings", year) == 1
+    # The district-wide figure is the official one the operator entered; the platform's count is
+    # only shown beside it, and the target is judged against the official figure.
+    assert value("patent_grants", year) is None
+    operator = make.user(make.org(OrgKind.regulator), operator=True)
+    record_values(2025, {"patent_grants": "3,612", "service_invention_share": "78.5"}, operator)
+    row = measure(REGISTRY["patent_grants"], year, Context(date(2026, 1, 5)))
+    assert row.value == 3612 and row.platform.value == 5 and row.evaluation.status == "met"
+    share = measure(REGISTRY["service_invention_share"], year, Context(date(2026, 1, 5)))
+    assert share.value == Decimal("78.5") and share.platform.value == Decimal("60.00")
+    assert share.evaluation.status == "met"
 
 
 def test_valid_inventions_per_ten_thousand_residents(app, make):
@@ -170,12 +185,12 @@ def test_valid_inventions_per_ten_thousand_residents(app, make):
     make.patent(owner, grant_date=date(2010, 5, 1), app_date=date(2003, 1, 1))  # expired at the end of 2022
     app.config["DISTRICT_POPULATION"] = 3000
     try:
-        assert value("inventions_per_10k", Period(2025)) == Decimal("20.00")  # 6 ÷ 3000 × 10000 on 2025-07-01
-        assert value("inventions_per_10k", Period(2024)) == Decimal("20.00")
-        assert value("inventions_per_10k", Period(2025), today=date(2026, 1, 1)) == Decimal("23.33")
+        assert platform("inventions_per_10k", Period(2025)) == Decimal("20.00")  # 6 ÷ 3000 × 10000 on 2025-07-01
+        assert platform("inventions_per_10k", Period(2024)) == Decimal("20.00")
+        assert platform("inventions_per_10k", Period(2025), today=date(2026, 1, 1)) == Decimal("23.33")
         for bad in (0, -5, "many", None):
             app.config["DISTRICT_POPULATION"] = bad
-            figure = REGISTRY["inventions_per_10k"].compute(Period(2025), Context(date(2025, 7, 1)))
+            figure = REGISTRY["inventions_per_10k"].platform(Period(2025), Context(date(2025, 7, 1)))
             assert figure.value is None and "DISTRICT_POPULATION" in str(figure.note)
     finally:
         app.config["DISTRICT_POPULATION"] = targets.DEFAULT_POPULATION
@@ -222,10 +237,12 @@ def test_status_against_the_share_of_the_year_elapsed():
 def test_a_year_without_data_is_all_zeros_not_errors(app, today):
     rows = measure_all(Period(2019), Context(date(2025, 7, 1)))
     for row in rows:
-        if row.indicator.unit == "percent" or row.indicator.source == "operator":
-            assert row.value is None
-        elif row.indicator.key != "inventions_per_10k":
+        if row.indicator.unit == "percent" or row.indicator.entered:
+            assert row.value is None  # nothing entered: no data, never a made-up zero
+        else:
             assert row.value == 0, row.indicator.key
+        if row.platform is not None and row.indicator.key != "inventions_per_10k":
+            assert row.platform.value in (0, None), row.indicator.key
 
 
 def test_targets_come_from_configuration(app):
