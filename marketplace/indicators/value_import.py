@@ -91,7 +91,7 @@ def read_values(path: Path) -> tuple[dict[int, dict[str, str]], dict[int, str], 
         if report.rows > MAX_ROWS:
             raise FileError(_("行数超过 %(n)d 行：请只上传年度指标数据。", n=MAX_ROWS))
 
-        def cell(name, cells=cells):
+        def cell(name, cells=cells, columns=columns):
             index = columns.get(name)
             return str(cells[index]).strip() if index is not None and index < len(cells) else ""
 
