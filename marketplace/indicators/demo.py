@@ -33,5 +33,8 @@ def operator_values(ctx: DemoContext) -> None:
         "enterprises_3plus_grants": rng.randint(140, 175), "foreign_filings": rng.randint(42, 66),
         "inventions_per_10k": f"{rng.uniform(88, 101):.2f}",
     }, operator, note="区知识产权局年度统计公报")
+    # This year so far: the office's monthly figure for grants, entered while the year runs.
+    record_values(this_year, {"patent_grants": int(rng.randint(3400, 3900) * share)}, operator,
+                  note="区知识产权局月度统计（截至上月）")
     # A correction after the statistics bureau's final figures: the history keeps both.
     record_values(this_year - 1, {"training_person_times": 1288}, operator, note="按培训签到表核对后更正")
