@@ -14,17 +14,19 @@ from marketplace.accounts.models import OrgKind, OrgStatus
 from marketplace.errors import NotVerified
 from marketplace.extensions import db
 from marketplace.listings.industry import guess_industry
-from marketplace.listings.models import Industry, Listing, ListingKind, ListingStatus, PaymentMethod
+from marketplace.listings.models import Industry, Listing, ListingKind, ListingPatent, ListingStatus, PaymentMethod
 from marketplace.patents.import_reader import FileError, parse_date, read_file
 from marketplace.patents.importer import (
     ImportReport,
     ListingOutcome,
     ListingTerms,
     RowStatus,
+    TitleMode,
     _add_years,
     import_patents,
 )
 from marketplace.patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent, PatentType
+from marketplace.patents.title import ClaimStatus, OwnershipClaim
 
 HEADINGS = ["申请号", "公开号", "专利名称", "摘要", "主分类号", "分类号", "申请人", "发明人", "申请日", "授权日"]
 # Real application numbers from SPEC §3 (all pass the check digit).
@@ -59,6 +61,8 @@ def write_jsonl(path, records):
 
 
 def run_import(owner, path, **kwargs) -> ImportReport:
+    """The operator's import (`--owner`): the operator vouches for every row's ownership."""
+    kwargs.setdefault("title_mode", TitleMode.vouched)
     return import_patents(owner, read_file(path).rows, **kwargs)
 
 
@@ -209,7 +213,7 @@ def test_the_row_report_names_each_row_and_reason(tmp_path, university):
     assert "IPC 分类号“G6F16/35”格式不正确" in by_row[4].reason
     assert "授权日不能早于申请日" in by_row[5].reason
     assert "请填写专利名称" in by_row[6].reason
-    assert report.counts == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": 4, "total": 6}
+    assert report.counts == {"imported": 2, "updated": 0, "unchanged": 0, "claimed": 0, "rejected": 4, "total": 6}
     patents = db.session.scalars(db.select(Patent).where(Patent.owner_id == university.id)).all()
     assert sorted(p.app_no for p in patents) == ["201810336559.X", "202211740332.4"]
     first = next(p for p in patents if p.app_no == "202211740332.4")
@@ -244,15 +248,20 @@ def test_a_file_does_not_revive_a_lapsed_patent_unless_it_says_so(tmp_path, univ
     assert db.session.get(Patent, patent.id).legal_status == LegalStatus.lapsed
 
 
-def test_a_patent_of_another_organisation_is_rejected_and_untouched(tmp_path, make, university):
+def test_a_patent_of_another_organisation_becomes_a_claim_and_is_untouched(tmp_path, make, university):
     other = make.org(OrgKind.university)
     theirs = make.patent(other, app_no="202211740332.4", title="他们的专利")
-    report = run_import(university, write_csv(tmp_path / "p.csv", ROWS))
-    assert report.results[0].status == RowStatus.rejected
+    report = run_import(university, write_csv(tmp_path / "p.csv", ROWS), publish_kind="licence")
+    assert report.results[0].status == RowStatus.claimed
     assert "已由其他机构登记" in report.results[0].reason
+    assert report.results[0].listing == ListingOutcome.not_published
     assert report.results[1].status == RowStatus.imported
     db.session.refresh(theirs)
     assert theirs.owner_id == other.id and theirs.title == "他们的专利"
+    claim = db.session.scalars(db.select(OwnershipClaim)).one()
+    assert (claim.patent_id, claim.org_id, claim.status) == (theirs.id, university.id, ClaimStatus.pending)
+    assert not db.session.scalars(db.select(Listing).join(ListingPatent).where(
+        ListingPatent.patent_id == theirs.id)).all()
 
 
 def test_the_same_patent_twice_in_one_file_is_imported_once(tmp_path, university):

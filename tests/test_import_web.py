@@ -19,10 +19,11 @@ from marketplace.patents.models import Patent
 from .conftest import Factory, login, reset_database
 from .conftest import test_config as config_for_tests
 
-CSV_TEXT = ("申请号,公开号,专利名称,主分类号,申请日\n"
-            "CN202211740332.4,,一种图像去噪方法,G06T5/00,2022-12-30\n"
-            "CN202310123456.7,,校验位错误的专利,G06F16/35,2023-01-01\n"
-            ",CN116510786B,一种双核金催化剂,B01J31/24,\n")
+HOLDER_NAME = "闽江测试大学"
+CSV_TEXT = ("申请号,公开号,专利名称,主分类号,申请日,专利权人\n"
+            f"CN202211740332.4,,一种图像去噪方法,G06T5/00,2022-12-30,{HOLDER_NAME}\n"
+            f"CN202310123456.7,,校验位错误的专利,G06F16/35,2023-01-01,{HOLDER_NAME}\n"
+            f",CN116510786B,一种双核金催化剂,B01J31/24,,{HOLDER_NAME}；张三\n")
 
 
 def upload(client, data: bytes, filename: str = "patents.csv", publish: str = "", **kwargs):
@@ -41,7 +42,7 @@ def upload_raw(client, data: bytes, filename: str = "patents.csv"):
 
 @pytest.fixture
 def member(make):
-    return make.user(make.org(OrgKind.university))
+    return make.user(make.org(OrgKind.university, name=HOLDER_NAME))
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
@@ -211,9 +212,10 @@ def test_a_job_runs_in_a_background_thread(threaded_app):
         user = Factory().user(Factory().org(OrgKind.university))
         client = threaded_app.test_client()
         login(client, user)
-    rows = "".join(f"CN{body}.{_check(body)},一种数据处理方法{n},G06F16/35\n"
+        holder = user.organization.name
+    rows = "".join(f"CN{body}.{_check(body)},一种数据处理方法{n},G06F16/35,{holder}\n"
                    for n, body in enumerate(f"20231{n:07d}" for n in range(1, 1201)))
-    response = upload(client, ("申请号,专利名称,主分类号\n" + rows).encode(), publish="licence")
+    response = upload(client, ("申请号,专利名称,主分类号,申请人\n" + rows).encode(), publish="licence")
     assert response.status_code == 302
     status_url = response.headers["Location"] + "/status"
     deadline = time.monotonic() + 60

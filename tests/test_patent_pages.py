@@ -188,11 +188,14 @@ def test_bad_patent_input_is_shown_beside_the_field_and_nothing_is_stored(client
     assert patent_count() == before
 
 
-def test_a_number_registered_by_another_organisation_is_refused(client, make, as_user, holder):
-    make.patent(make.org(), app_no="202211740332.4")
+def test_a_number_registered_by_another_organisation_becomes_a_claim(client, make, as_user, holder):
+    other = make.patent(make.org(), app_no="202211740332.4")
     as_user(holder)
-    html = client.post("/patents/new", data=GOOD_FORM).get_data(as_text=True)
-    assert "已由其他机构登记" in html
+    response = client.post("/patents/new", data=GOOD_FORM, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "已由其他机构登记" in html and "权属申报" in html and 'data-testid="claim-status">待核实<' in html
+    db.session.refresh(other)
+    assert other.owner_id != holder.organization_id  # nothing moves until an operator decides
 
 
 def test_edit_patent_through_the_form(client, make, as_user, holder):

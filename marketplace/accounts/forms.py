@@ -85,5 +85,10 @@ class RejectForm(FlaskForm):
     reason = TextAreaField(_l("不通过原因"), validators=[required, Length(max=1000)])
 
 
+class AliasesForm(FlaskForm):
+    aliases = TextAreaField(_l("曾用名、英文名等别名（每行一个；专利记录中的专利权人与机构名称或别名一致时，权属自动确认）"),
+                            validators=[Length(max=2000)])
+
+
 class ConfirmForm(FlaskForm):
     """An empty form: a button whose POST carries only the CSRF token."""

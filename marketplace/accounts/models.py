@@ -75,7 +75,12 @@ class Organization(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[OrgKind] = mapped_column(StrEnumType(OrgKind))
     is_sme: Mapped[bool] = mapped_column(default=False)
-    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    # None only for an organisation the registry named as a patentee before it registered here
+    # (`import-patents --by-applicant`); it stays pending until it registers with its USCC.
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # Other names the organisation's patents may carry as patentee (former names, English names),
+    # one per line; the title rule compares patentees with the name and these.
+    aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
     region: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     contact_name: Mapped[str] = mapped_column(String(100), default="")

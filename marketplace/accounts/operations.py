@@ -60,18 +60,22 @@ def register_organization(
         raise DomainError(str(error), field="uscc") from error
     if db.session.scalar(db.select(Organization.id).where(Organization.uscc == code)):
         raise DomainError(_("该统一社会信用代码已注册。如您属于该机构，请向其管理员索取邀请链接。"), field="uscc")
-    if db.session.scalar(db.select(Organization.id).where(func.lower(Organization.name) == org_name.strip().lower())):
+    same_name = db.session.scalar(db.select(Organization).where(
+        func.lower(Organization.name) == org_name.strip().lower()))
+    # The registry named this organisation as a patentee before it came (import-patents
+    # --by-applicant): it takes over that record, and with it the patents registered to it.
+    placeholder = same_name if same_name is not None and same_name.uscc is None and not same_name.users else None
+    if same_name is not None and placeholder is None:
         raise DomainError(_("已有同名机构注册。"), field="org_name")
     email = normalise_email(email)
     if email_taken(email):
         raise DomainError(_("该邮箱已注册，请直接登录或找回密码。"), field="email")
     _check_password(password, email, user_name)
 
-    org = Organization(
-        name=org_name.strip(), kind=kind, uscc=code, is_sme=bool(is_sme) and kind == OrgKind.enterprise,
-        region=region.strip(), address=address.strip(), contact_name=user_name.strip(),
-        contact_phone=contact_phone.strip(), contact_email=email,
-    )
+    org = placeholder or Organization(name=org_name.strip())
+    org.kind, org.uscc, org.is_sme = kind, code, bool(is_sme) and kind == OrgKind.enterprise
+    org.region, org.address, org.contact_name = region.strip(), address.strip(), user_name.strip()
+    org.contact_phone, org.contact_email, org.status = contact_phone.strip(), email, OrgStatus.pending
     db.session.add(org)
     db.session.flush()
     user = User(email=email, name=user_name.strip(), phone=contact_phone.strip(),
@@ -90,6 +94,8 @@ def verify_organization(org: Organization, operator: User) -> None:
     ensure_operator(operator)
     if org.status == OrgStatus.verified:
         raise DomainError(_("该机构已通过审核。"))
+    if org.uscc is None:
+        raise DomainError(_("该机构由专利登记导入创建，尚未注册（没有统一社会信用代码），不能审核通过。"))
     org.status = OrgStatus.verified
     org.status_reason = ""
     org.reviewed_at = utcnow()
@@ -230,3 +236,14 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise DomainError(_("当前密码不正确。"), field="current_password")
     set_new_password(user, new)
+
+
+def set_aliases(org: Organization, operator: User, text: str) -> None:
+    """The names an organisation's patents may carry as patentee, recorded by an operator (an
+    alias confirms titles, so the organisation cannot declare one alone)."""
+    ensure_operator(operator)
+    names = list(dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()))
+    if any(len(name) > 200 for name in names):
+        raise DomainError(_("每个别名最多 200 字。"), field="aliases")
+    org.aliases = "\n".join(names)
+    db.session.flush()

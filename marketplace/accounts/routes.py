@@ -12,6 +12,7 @@ from ..forms import attach_domain_error
 from ..urls import safe_next
 from . import bp, operations
 from .forms import (
+    AliasesForm,
     ChangePasswordForm,
     ConfirmForm,
     ForgotPasswordForm,
@@ -263,7 +264,27 @@ def operator_orgs():
 @operator_required
 def operator_org(org_id: int):
     org = db.get_or_404(Organization, org_id)
-    return render_template("operator/organisation.html", org=org, reject_form=RejectForm(), confirm=ConfirmForm())
+    return render_template("operator/organisation.html", org=org, reject_form=RejectForm(), confirm=ConfirmForm(),
+                           aliases_form=AliasesForm(aliases=org.aliases))
+
+
+@bp.post("/operator/organisations/<int:org_id>/aliases")
+@operator_required
+def operator_aliases(org_id: int):
+    org = db.get_or_404(Organization, org_id)
+    form = AliasesForm()
+    if form.validate_on_submit():
+        try:
+            operations.set_aliases(org, current_user, form.aliases.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            attach_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("已保存别名。"), "success")
+            return redirect(url_for("accounts.operator_org", org_id=org.id))
+    return render_template("operator/organisation.html", org=org, reject_form=RejectForm(formdata=None),
+                           confirm=ConfirmForm(), aliases_form=form), 422
 
 
 @bp.post("/operator/organisations/<int:org_id>/verify")

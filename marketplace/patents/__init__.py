@@ -7,7 +7,7 @@ from .. import nav
 
 bp = Blueprint("patents", __name__)
 
-from . import demo, import_jobs, models, routes  # noqa: E402,F401
+from . import demo, import_jobs, models, routes, title, title_routes  # noqa: E402,F401
 
 
 def init_app(app):
@@ -20,4 +20,5 @@ def init_app(app):
     app.config.setdefault("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     app.config.setdefault("IMPORT_RUN_INLINE", False)  # tests run import jobs in the request
     nav.add(_l("我的专利"), "patents.mine", models.may_hold_patents, order=30)
+    nav.add(_l("权属核实"), "patents.claims_queue", nav.operator, order=45, section="admin")
     app.cli.add_command(import_patents_command)

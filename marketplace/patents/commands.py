@@ -1,7 +1,10 @@
-"""`flask --app marketplace import-patents FILE --owner ORG [--publish KIND]`: bulk import from the shell."""
+"""`flask --app marketplace import-patents FILE (--owner ORG | --by-applicant) [--publish KIND]`: the
+operator's bulk import from the shell."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -13,9 +16,18 @@ from sqlalchemy import func
 from ..accounts.models import Organization
 from ..errors import DomainError
 from ..extensions import db
+from ..indicators.periods import SHANGHAI
 from ..listings.models import LicenceType, PaymentMethod
+from ..types import utcnow
 from .import_reader import FileError, read_file
-from .importer import PUBLISHABLE_KINDS, ImportReport, ListingTerms, RowStatus, import_patents
+from .importer import (
+    PUBLISHABLE_KINDS,
+    ImportReport,
+    ListingTerms,
+    RowStatus,
+    TitleMode,
+    import_patents,
+)
 
 
 def find_organization(text: str) -> Organization | None:
@@ -53,7 +65,11 @@ def print_summary(report: ImportReport, echo=click.echo) -> None:
 
 @click.command("import-patents")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--owner", required=True, help="Owning organisation: id, USCC or exact name.")
+@click.option("--owner", help="Owning organisation: id, USCC or exact name. The operator vouches that every "
+                               "patent of the file belongs to it (recorded with who, when and which file).")
+@click.option("--by-applicant", is_flag=True,
+              help="Register each patent to the organisation named as its patentee, creating pending "
+                   "organisations for names not yet known (the district's registry load).")
 @click.option("--publish", "publish_kind", type=click.Choice([k.value for k in PUBLISHABLE_KINDS]),
               help="Publish each patent as a listing of this kind.")
 @click.option("--royalty-rate", help="Open licence: royalty, percent of net sales (default 3).")
@@ -68,13 +84,24 @@ def print_summary(report: ImportReport, echo=click.echo) -> None:
               help="Write the row-by-row report to this CSV file instead of listing rejected rows on stdout.")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=500, show_default=True)
 @with_appcontext
-def import_patents_command(file: Path, owner: str, publish_kind: str | None, royalty_rate: str | None,
-                           fee: str | None, payment: str | None, term_years: int | None, licence_type: str,
-                           report_path: Path | None, batch_size: int) -> None:
-    """Import patents from a CSV, XLSX or JSON Lines FILE for the organisation ORG."""
-    organization = find_organization(owner)
-    if organization is None:
-        raise click.UsageError(f"找不到机构“{owner}”（可用机构编号、统一社会信用代码或完整名称）。")
+def import_patents_command(file: Path, owner: str | None, by_applicant: bool, publish_kind: str | None,
+                           royalty_rate: str | None, fee: str | None, payment: str | None, term_years: int | None,
+                           licence_type: str, report_path: Path | None, batch_size: int) -> None:
+    """Import patents from a CSV, XLSX or JSON Lines FILE for the organisation ORG (--owner),
+    or each to its own patentee (--by-applicant)."""
+    if bool(owner) == by_applicant:
+        raise click.UsageError("请指定 --owner ORG 或 --by-applicant（二者选一）。")
+    organization = None
+    if owner:
+        organization = find_organization(owner)
+        if organization is None:
+            raise click.UsageError(f"找不到机构“{owner}”（可用机构编号、统一社会信用代码或完整名称）。")
+    who = os.environ.get("SUDO_USER") or getpass.getuser()
+    when = utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    if by_applicant:
+        mode, note = TitleMode.by_applicant, f"运营方按专利权人登记：{who}，{when}，文件 {file.name}"
+    else:
+        mode, note = TitleMode.vouched, f"运营方导入并担保权属：{who}，{when}，文件 {file.name}"
     terms = ListingTerms(payment_method=PaymentMethod(payment) if payment else None,
                          royalty_rate=_decimal(royalty_rate, "--royalty-rate"), fee=_decimal(fee, "--fee"),
                          term_years=term_years, licence_type=LicenceType(licence_type))
@@ -82,7 +109,8 @@ def import_patents_command(file: Path, owner: str, publish_kind: str | None, roy
         parsed = read_file(file)
     except FileError as error:
         raise click.ClickException(f"{file.name}：{error.message}") from error
-    click.echo(f"读取 {file.name}（{parsed.format}）：{len(parsed.rows)} 行，导入到“{organization.name}”。", err=True)
+    target = f"导入到“{organization.name}”" if organization else "按专利权人登记"
+    click.echo(f"读取 {file.name}（{parsed.format}）：{len(parsed.rows)} 行，{target}。", err=True)
 
     with click.progressbar(length=len(parsed.rows), label="导入专利", file=sys.stderr) as bar:
         done = 0
@@ -93,7 +121,8 @@ def import_patents_command(file: Path, owner: str, publish_kind: str | None, roy
             done = processed
 
         try:
-            report = import_patents(organization, parsed.rows, publish_kind, terms, progress, batch_size=batch_size)
+            report = import_patents(organization, parsed.rows, publish_kind, terms, progress, batch_size=batch_size,
+                                    title_mode=mode, title_note=note)
         except DomainError as error:  # e.g. publishing for an unverified organisation
             db.session.rollback()
             raise click.ClickException(error.message) from error

@@ -95,3 +95,23 @@ def patents(ctx: DemoContext) -> None:
     db.session.add_all(patent for patent, _industry in made)
     db.session.flush()
     ctx.extra["patents"] = made
+
+
+@demo_step(order=95)  # last: no other step picks this patent up
+def ownership_claim(ctx: DemoContext) -> None:
+    """A company registers a patent the record still shows under its former parent: the title is a
+    claim awaiting the operator, with the company's explanation."""
+    from .operations import PatentInput, save_patent
+
+    org, user = ctx.orgs.get("ent_haiyun"), ctx.users.get("ent_haiyun")
+    if org is None or user is None:
+        return
+    filed = date(2021, 3, 16)
+    body = f"{filed.year}1{ctx.rng.randint(2000000, 2999999):07d}"
+    save_patent(org, PatentInput(
+        title="一种海上风电机组叶片覆冰监测方法", app_no=f"{body}.{check_digit(body)}", patent_type="invention",
+        abstract="本发明公开了一种基于振动频谱与温湿度融合的海上风电机组叶片覆冰监测方法。",
+        ipc_codes="F03D17/00; G01N29/14", applicants="福建海运能源集团有限公司",
+        inventors="；".join(person_name(ctx.rng) for _ in range(3)), app_date=filed, grant_date=date(2023, 8, 1),
+        legal_status="granted"), user=user,
+        statement="本专利于2025年由集团公司无偿划转至我司，著录项目变更已提交国家知识产权局，通知书扫描件待补。")

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 from sqlalchemy.exc import DBAPIError
 
+from ..accounts.models import Organization, OrgStatus, User
 from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, NotVerified
 from ..extensions import db
@@ -44,10 +45,12 @@ from ..listings.operations import (
     validate_terms,
 )
 from ..types import utcnow
+from . import title
 from .import_reader import SourceRow
 from .models import Encumbrance, LegalStatus, Patent
 from .numbers import display_application_number
 from .operations import clean
+from .title import TitleBasis
 
 BATCH_SIZE = 500
 PUBLISHABLE_KINDS = (ListingKind.open_licence, ListingKind.licence, ListingKind.transfer)
@@ -59,12 +62,21 @@ class RowStatus(enum.StrEnum):
     imported = "imported"
     updated = "updated"
     unchanged = "unchanged"
+    claimed = "claimed"  # the patentee is another organisation: an ownership claim awaits an operator
     rejected = "rejected"
 
     @property
     def label(self) -> str:
         return str({"imported": _l("新增"), "updated": _l("更新"), "unchanged": _l("未变"),
-                    "rejected": _l("拒绝")}[self])
+                    "claimed": _l("权属待核实"), "rejected": _l("拒绝")}[self])
+
+
+class TitleMode(enum.StrEnum):
+    """How the import decides who holds each patent (patents/title.py)."""
+
+    patentee = "patentee"  # an organisation's own import: its rows, else ownership claims
+    vouched = "vouched"  # the operator's command line: `--owner` vouches for every row
+    by_applicant = "by_applicant"  # the operator's registry load: each row to its patentee
 
 
 class ListingOutcome(enum.StrEnum):
@@ -232,6 +244,7 @@ class _Plan:
     values: dict
     stated: set[str]
     result: RowResult
+    owner_id: int = 0  # the import's owner, or (by_applicant) the row's patentee
 
     @property
     def keys(self) -> set[str]:
@@ -255,8 +268,14 @@ def _is_empty(name: str, value) -> bool:
 
 
 class _Importer:
-    def __init__(self, owner, publish_kind: ListingKind | None, terms: ListingTerms, user, today: date):
-        self.owner_id = owner.id  # plain ids: objects expire at each batch commit
+    def __init__(self, owner, publish_kind: ListingKind | None, terms: ListingTerms, user, today: date,
+                 title_mode: TitleMode = TitleMode.patentee, title_note: str = ""):
+        self.owner_id = owner.id if owner is not None else None  # plain ids: objects expire at each commit
+        self.owner_names = title.names_of(owner) if owner is not None else set()
+        self.title_mode = title_mode
+        self.title_note = title_note
+        self.registry = title.RegistryOwners() if title_mode == TitleMode.by_applicant else None
+        self._verified: set[int] | None = None
         self.user_id = user.id if user is not None else None
         self.kind = publish_kind
         self.terms = terms
@@ -284,10 +303,26 @@ class _Importer:
             return None
         stated = {name for name in ("legal_status", "patent_type") if (getattr(data, name) or "").strip()}
         result = RowResult(source.number, RowStatus.unchanged, number=_display_number(values), title=title)
-        return _Plan(source, values, stated, result)
+        return _Plan(source, values, stated, result, self.owner_id)
+
+    def _resolve_owners(self, plans: list[_Plan]) -> list[_Plan]:
+        """By patentee: each row's organisation, created pending when unknown (outside the
+        batch's SAVEPOINT, so a replayed batch finds them)."""
+        if self.registry is None:
+            return plans
+        kept = []
+        for plan in plans:
+            try:
+                plan.owner_id = self.registry.owner_for(plan.values["applicants"])
+            except DomainError as error:
+                plan.result.status, plan.result.reason = RowStatus.rejected, error.message
+                self.results.append(plan.result)
+                continue
+            kept.append(plan)
+        return kept
 
     def run_batch(self, sources: list[SourceRow]) -> None:
-        plans = [p for p in (self.plan(s) for s in sources) if p is not None]
+        plans = self._resolve_owners([p for p in (self.plan(s) for s in sources) if p is not None])
         self._load_existing(plans)
         pending: list[_Plan] = []
         keys: set[str] = set()
@@ -345,19 +380,60 @@ class _Importer:
         for plan in plans:
             written.append((plan, self._apply_patent(plan)))
         db.session.flush()
+        self._open_claims(written)
         if self.kind is not None:
-            self._publish([(plan, patent) for plan, patent in written if patent is not None])
+            for plan, _patent in written:
+                if plan.result.status == RowStatus.claimed:
+                    plan.result.listing = ListingOutcome.not_published
+                    plan.result.listing_reason = _("权属待平台核实，核实前不能挂牌。")
+            self._publish([(plan, patent) for plan, patent in written
+                           if patent is not None and plan.result.status != RowStatus.claimed])
         return written
+
+    def _verified_owners(self) -> set[int]:
+        if self._verified is None:
+            self._verified = set(db.session.scalars(db.select(Organization.id).where(
+                Organization.status == OrgStatus.verified)))
+        return self._verified
+
+    def _holds_title(self, plan: _Plan) -> bool:
+        if self.title_mode != TitleMode.patentee:
+            return True  # the operator vouched, or the row's own patentee was chosen
+        return any(title.normalise_name(n) in self.owner_names
+                   for n in title.patentee_names(plan.values["applicants"]))
+
+    def _note(self) -> str:
+        if self.title_mode == TitleMode.patentee:
+            return str(TitleBasis.patentee.label)
+        return self.title_note
+
+    def _open_claims(self, written: list[tuple[_Plan, Patent | None]]) -> None:
+        for plan, patent in written:
+            if patent is not None and plan.result.status == RowStatus.claimed:
+                title.open_claim(patent, db.session.get(Organization, plan.owner_id), self.user_id and
+                                 db.session.get(User, self.user_id), source=_("批量导入第 %(row)d 行", row=plan.result.row))
 
     def _apply_patent(self, plan: _Plan) -> Patent | None:
         values, result = plan.values, plan.result
         existing = (self.by_app.get(values["app_no"]) if values["app_no"] else None) or (
             self.by_pub.get(values["pub_no"]) if values["pub_no"] else None)
         if existing is None:
-            patent = Patent(owner_id=self.owner_id, **values)
+            confirmed = self._holds_title(plan)
+            patent = Patent(owner_id=plan.owner_id, title_confirmed=confirmed,
+                            title_note=self._note() if confirmed else "", **values)
             db.session.add(patent)
-            result.status = RowStatus.imported
+            if confirmed:
+                result.status = RowStatus.imported
+            else:
+                result.status = RowStatus.claimed
+                result.reason = _("记录中的专利权人（%(names)s）不是本单位：已登记为权属申报，待平台核实，不发布挂牌。",
+                                  names=values["applicants"] or _("未填写"))
             return patent
+        if existing.owner_id != plan.owner_id:
+            # Registered to another organisation: the row becomes a claim the operator settles.
+            result.status = RowStatus.claimed
+            result.reason = _("该专利已由其他机构登记：已记录本单位的权属申报，待平台核实。")
+            return existing
         problem = self._conflict(existing, values)
         if problem:
             result.status, result.reason = RowStatus.rejected, problem
@@ -379,8 +455,6 @@ class _Importer:
         return existing
 
     def _conflict(self, existing: Patent, values: dict) -> str:
-        if existing.owner_id != self.owner_id:
-            return _("专利 %(number)s 已由其他机构登记。如权属有误，请联系平台。", number=existing.number)
         other = self.by_pub.get(values["pub_no"]) if values["pub_no"] else None
         if other is not None and other is not existing:
             return _("公开号 %(pub)s 已登记为另一件专利（%(number)s）。", pub=values["pub_no"], number=other.number)
@@ -437,7 +511,7 @@ class _Importer:
             data = self.terms.listing_input(self.kind, patent, self.today)
             try:
                 validate_terms(data, [patent])
-                listing = Listing(owner_id=self.owner_id, created_by_id=self.user_id, kind=self.kind,
+                listing = Listing(owner_id=plan.owner_id, created_by_id=self.user_id, kind=self.kind,
                                   title=data.title.strip(), industry=data.industry,
                                   status=ListingStatus.published, published_at=now)
                 used = KIND_FIELDS[self.kind]
@@ -463,6 +537,10 @@ class _Importer:
 
     def _precheck(self, patent: Patent) -> str:
         """The common reasons first, worded without the number so the report can group them."""
+        if not patent.title_confirmed:
+            return _("权属待平台核实，核实前不能挂牌。")
+        if self.registry is not None and patent.owner_id not in self._verified_owners():
+            return _("专利权人尚未在平台注册认证，不能挂牌。")
         if not patent.is_in_force(self.today):
             return _("专利已不在有效期内（%(status)s），不能挂牌。", status=patent.legal_status.label)
         if self.kind == ListingKind.open_licence:
@@ -479,21 +557,27 @@ ProgressCallback = Callable[[int, int], None]
 
 def import_patents(owner, rows: Iterable[SourceRow], publish_kind: ListingKind | str | None = None,
                    listing_terms: ListingTerms | None = None, progress: ProgressCallback | None = None, *,
-                   user=None, batch_size: int = BATCH_SIZE, today: date | None = None) -> ImportReport:
+                   user=None, batch_size: int = BATCH_SIZE, today: date | None = None,
+                   title_mode: TitleMode = TitleMode.patentee, title_note: str = "") -> ImportReport:
     """Import `rows` for `owner`; commit after each batch (after calling `progress(done, total)`).
 
-    Publishing needs a verified organisation: NotVerified is raised before anything is written."""
+    `title_mode` says who holds each row (TitleMode); `owner` is None only `by_applicant`.
+    Publishing needs a verified organisation: NotVerified is raised before anything is written;
+    by patentee, rows whose organisation is not verified are imported but not published."""
     kind = ListingKind(publish_kind) if publish_kind else None
+    if (owner is None) != (title_mode == TitleMode.by_applicant):
+        raise ValueError("an owner is given unless the import registers each row to its patentee")
     if kind is not None:
         if kind not in PUBLISHABLE_KINDS:
             raise DomainError(_("批量导入只能发布开放许可、许可或转让挂牌。"), field="publish")
         if user is not None:
             ensure_can_act(user)
-        if not owner.is_verified:
+        if owner is not None and not owner.is_verified:
             raise NotVerified()
     started = time.perf_counter()
     rows = list(rows)
-    importer = _Importer(owner, kind, listing_terms or ListingTerms(), user, today or date.today())
+    importer = _Importer(owner, kind, listing_terms or ListingTerms(), user, today or date.today(),
+                         title_mode, title_note)
     total = len(rows)
     for start in range(0, total, batch_size):
         importer.run_batch(rows[start:start + batch_size])

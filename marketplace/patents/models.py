@@ -103,6 +103,10 @@ class Patent(db.Model):
     province: Mapped[str] = mapped_column(String(40), default="")
     source: Mapped[str] = mapped_column(String(300), default="")
     owner_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    # False while the owner's title rests on a claim an operator has not confirmed (patents/title.py):
+    # such a patent cannot be listed, pledged or insured.
+    title_confirmed: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    title_note: Mapped[str] = mapped_column(Text, default="", server_default="")  # on what the title rests
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -145,21 +145,42 @@ def find_existing(values: dict) -> Patent | None:
     return None
 
 
-def save_patent(owner, data: PatentInput, patent: Patent | None = None) -> tuple[Patent, bool]:
+class ClaimRecorded(DomainError):
+    """The patent is registered to another organisation: the registration became an ownership
+    claim for an operator to decide (409, with the claim to show)."""
+
+    status_code = 409
+
+    def __init__(self, message, claim):
+        super().__init__(message)
+        self.claim = claim
+
+
+def save_patent(owner, data: PatentInput, patent: Patent | None = None, *, user=None,
+                statement: str = "") -> tuple[Patent, bool]:
     """Add a patent from the form, or replace what the form states about `patent`.
 
     Returns (patent, changed). The importer merges instead (a sparser file never erases);
-    here what the holder typed is the record, so a field left empty is cleared."""
+    here what the holder typed is the record, so a field left empty is cleared.
+    A patent whose patentee is not `owner` is registered as an ownership claim (title.py)."""
+    from . import title
+
     values = clean(data).values
     existing = find_existing(values)
     if existing is not None and (patent is None or existing.id != patent.id):
         if existing.owner_id != owner.id:
-            raise PermissionDenied(_("专利 %(number)s 已由其他机构登记。如权属有误，请联系平台。", number=existing.number))
+            claim = title.open_claim(existing, owner, user, statement=statement, source=_("专利登记表"))
+            raise ClaimRecorded(_("专利 %(number)s 已由其他机构登记。已记录贵单位的权属申报（#%(id)d），"
+                                  "平台核实证据后处理；请在申报页上传专利证书或著录项目变更通知书。",
+                                  number=existing.number, id=claim.id), claim)
         raise DomainError(_("专利 %(number)s 已登记，请在“我的专利”中编辑它。", number=existing.number), field="app_no")
     if patent is None:
-        patent = Patent(owner_id=owner.id, **values)
+        confirmed = title.holds_title(owner, values["applicants"])
+        patent = Patent(owner_id=owner.id, title_confirmed=confirmed, **values)
         db.session.add(patent)
         db.session.flush()
+        if not confirmed:
+            title.open_claim(patent, owner, user, statement=statement, source=_("专利登记表"))
         return patent, True
     if patent.owner_id != owner.id:
         raise PermissionDenied(_("只有专利权人可以修改专利信息。"))
@@ -172,6 +193,11 @@ def save_patent(owner, data: PatentInput, patent: Patent | None = None) -> tuple
             changed = True
     if changed:
         db.session.flush()
+    if patent.title_confirmed and not title.holds_title(owner, patent.applicants):
+        # The holder changed the patentee to another name: the title is a claim again. An edit
+        # never confirms a title; only an operator does.
+        patent.title_confirmed = False
+        title.open_claim(patent, owner, user, statement=statement, source=_("专利信息修改"))
     return patent, changed
 
 
@@ -180,6 +206,8 @@ def load_owned_patents(owner_id: int, patent_ids, not_owned_message: str) -> lis
 
     Raises DomainError on the field ``patent_ids`` when none is given, one is unknown, or one
     belongs to another organisation (`not_owned_message` says so in the caller's words)."""
+    from .title import check_title
+
     ids = list(dict.fromkeys(int(i) for i in patent_ids))
     if not ids:
         raise DomainError(_("请至少选择一件专利。"), field="patent_ids")
@@ -188,4 +216,6 @@ def load_owned_patents(owner_id: int, patent_ids, not_owned_message: str) -> lis
         patent = by_id.get(patent_id)
         if patent is None or patent.owner_id != owner_id:
             raise DomainError(not_owned_message, field="patent_ids")
-    return [by_id[i] for i in ids]
+    patents = [by_id[i] for i in ids]
+    check_title(patents)
+    return patents

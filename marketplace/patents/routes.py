@@ -13,7 +13,7 @@ from ..listings.models import ListingKind
 from . import bp
 from .forms import PatentForm
 from .models import LegalStatus, Patent, PatentType, may_hold_patents
-from .operations import save_patent
+from .operations import ClaimRecorded, save_patent
 from .queries import (
     PatentFilters,
     facet_counts,
@@ -21,6 +21,7 @@ from .queries import (
     listings_by_patent,
     owned_patents_query,
 )
+from .title import OwnershipClaim, pending_claims
 
 
 def load_patent(patent_id: int, *, for_edit: bool = False) -> Patent:
@@ -56,8 +57,13 @@ def mine():
 def _save(form: PatentForm, patent: Patent | None):
     """Run the operation; on a refused rule put the message beside its field and keep what was typed."""
     try:
-        saved, _changed = save_patent(current_user.organization, form.to_input(), patent=patent)
-    except PermissionDenied as error:  # the number is registered by another organisation
+        saved, _changed = save_patent(current_user.organization, form.to_input(), patent=patent,
+                                      user=current_user)
+    except ClaimRecorded as recorded:  # registered to another organisation: the claim is kept
+        db.session.commit()
+        flash(recorded.message, "warning")
+        return recorded.claim
+    except PermissionDenied as error:
         db.session.rollback()
         form.app_no.errors = [*form.app_no.errors, error.message]
         return None
@@ -76,8 +82,15 @@ def new():
     form = PatentForm()
     if form.validate_on_submit():
         patent = _save(form, None)
+        if isinstance(patent, OwnershipClaim):
+            return redirect(url_for("patents.claim", claim_id=patent.id))
         if patent is not None:
-            flash(_("已登记专利 %(number)s。", number=patent.number), "success")
+            if patent.title_confirmed:
+                flash(_("已登记专利 %(number)s。", number=patent.number), "success")
+            else:
+                flash(_("已登记专利 %(number)s，但登记的专利权人（%(names)s）不是贵单位：权属待平台核实，核实前不能挂牌、"
+                        "质押或投保。请在专利页上传专利证书或著录项目变更通知书。",
+                        number=patent.number, names=patent.applicants or _("未填写")), "warning")
             return redirect(url_for("patents.detail", patent_id=patent.id))
     return render_template("patents/form.html", form=form, patent=None)
 
@@ -87,7 +100,10 @@ def new():
 def edit(patent_id: int):
     patent = load_patent(patent_id, for_edit=True)
     form = PatentForm() if request.method == "POST" else PatentForm.for_patent(patent)
-    if form.validate_on_submit() and _save(form, patent) is not None:
+    saved = _save(form, patent) if form.validate_on_submit() else None
+    if isinstance(saved, OwnershipClaim):
+        return redirect(url_for("patents.claim", claim_id=saved.id))
+    if saved is not None:
         flash(_("已保存专利 %(number)s。", number=patent.number), "success")
         return redirect(url_for("patents.detail", patent_id=patent.id))
     return render_template("patents/form.html", form=form, patent=patent)
@@ -99,4 +115,9 @@ def detail(patent_id: int):
     listings = listings_by_patent([patent.id], live_only=False).get(patent.id, [])
     if not patent.is_owned_by(current_user):
         listings = [listing for listing in listings if listing.can_view(current_user)]
-    return render_template("patents/detail.html", patent=patent, listings=listings, kinds=list(ListingKind))
+    claims = []
+    if not patent.title_confirmed and (patent.is_owned_by(current_user) or current_user.is_operator):
+        claims = db.session.scalars(pending_claims().where(OwnershipClaim.patent_id == patent.id,
+                                                           OwnershipClaim.org_id == patent.owner_id)).all()
+    return render_template("patents/detail.html", patent=patent, listings=listings, kinds=list(ListingKind),
+                           pending_claims=claims)
