@@ -14,7 +14,14 @@ from marketplace.accounts.models import OrgKind, OrgStatus
 from marketplace.errors import NotVerified
 from marketplace.extensions import db
 from marketplace.listings.industry import guess_industry
-from marketplace.listings.models import Industry, Listing, ListingKind, ListingPatent, ListingStatus, PaymentMethod
+from marketplace.listings.models import (
+    Industry,
+    Listing,
+    ListingKind,
+    ListingPatent,
+    ListingStatus,
+    PaymentMethod,
+)
 from marketplace.patents.import_reader import FileError, parse_date, read_file
 from marketplace.patents.importer import (
     ImportReport,
