@@ -10,12 +10,14 @@ from marketplace.accounts.models import OrgKind, OrgRole, OrgStatus
 from marketplace.deals import operations as deal_ops
 from marketplace.deals.inquiries import operations as inquiry_ops
 from marketplace.extensions import db
+from marketplace.files import storage
 from marketplace.finance import appraisals as appraisal_ops
 from marketplace.finance import insurance as insurance_ops
 from marketplace.finance.machines import PolicyType
 from marketplace.finance.operations import business_today as today
 from marketplace.listings.models import ListingKind
 from marketplace.patents.import_jobs import ImportJob
+from marketplace.patents.title import open_claim
 
 from .conftest import login
 from .finance_helpers import PDF, PNG, submit, upload
@@ -46,6 +48,9 @@ def build_world(app, client, make) -> dict:
         w["listing"] = listings
         w["draft"] = make.listing(uni, kind=ListingKind.transfer, publish=False, title="矩阵草稿")
         w["unlisted_patent"] = make.patent(uni.organization, title="矩阵未挂牌专利")
+        # The university claims a patent the record gives to the other university, with evidence.
+        w["claim"] = open_claim(make.patent(w["uni2"].organization), uni.organization, uni,
+                                evidence=storage.save(storage.check_upload(upload(PDF, "证书.pdf")), uni))
         w["listed_patent"] = listings[ListingKind.transfer].patents[0]
 
         # Pledge: one request to bank A only (with a document), one to bank B: a review per bank.

@@ -77,6 +77,10 @@ EXPECTED = {
     "patents.edit": row(404, anonymous='login', uni=200, operator=403),
     "patents.mine": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
     "patents.new": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
+    # An ownership claim: the claimant and the operator only.
+    "patents.claim": row(404, anonymous='login', uni=200, operator=200),
+    "patents.claim_evidence": row(404, anonymous='login', uni=200, operator=200),
+    "patents.claims_queue": row(403, anonymous='login', operator=200),
     "finance.valuation[unlisted]": row(404, anonymous='login', uni=200, operator=200),
     "finance.valuation[pledged]": row(404, anonymous='login', sme=200, bank_a=200, agency=200, operator=200),
     "patent_import.start": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
