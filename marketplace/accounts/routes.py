@@ -320,7 +320,8 @@ def operator_reject(org_id: int):
             db.session.commit()
             flash(_("已驳回：%(name)s", name=org.name), "info")
             return redirect(url_for("accounts.operator_orgs"))
-    return render_template("operator/organisation.html", org=org, reject_form=form, confirm=ConfirmForm()), 400
+    return render_template("operator/organisation.html", org=org, reject_form=form, confirm=ConfirmForm(),
+                           aliases_form=AliasesForm(formdata=None, aliases=org.aliases)), 400
 
 
 @bp.get("/operator/users")
