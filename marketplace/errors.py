@@ -21,6 +21,13 @@ class DomainError(Exception):
         self.field = field
 
 
+class Conflict(DomainError):
+    """Someone else changed the thing first (two clicks at once, agree against cancel): nothing
+    was written, and the page should be reloaded to show what happened."""
+
+    status_code = 409
+
+
 class PermissionDenied(DomainError):
     status_code = 403
 

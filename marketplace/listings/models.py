@@ -150,6 +150,7 @@ class Listing(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[ListingKind] = mapped_column(StrEnumType(ListingKind))
     status: Mapped[ListingStatus] = mapped_column(StrEnumType(ListingStatus), default=ListingStatus.draft)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # workflow.claim's compare-and-set
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     industry: Mapped[Industry] = mapped_column(StrEnumType(Industry), default=Industry.other)

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..patents.operations import load_owned_patents
 from ..types import utcnow
+from ..workflow import claim
 from .models import (
     LIVE_STATUSES,
     Industry,
@@ -328,6 +329,7 @@ def transition(listing: Listing, to: ListingStatus) -> None:
     """The one function that moves a listing; it refuses moves the lifecycle does not allow."""
     if to not in TRANSITIONS[listing.status]:
         raise DomainError(_("挂牌不能从“%(from)s”变为“%(to)s”。", **{"from": listing.status.label, "to": to.label}))
+    claim(listing)  # two moves at once: the second finds the version changed and is refused
     listing.status = to
     now = utcnow()
     if to == ListingStatus.published and listing.published_at is None:

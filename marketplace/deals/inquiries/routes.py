@@ -12,6 +12,7 @@ from ...errors import DomainError
 from ...extensions import db
 from ...forms import attach_domain_error
 from ...listings.routes import load_listing
+from ...sqlite import writes_on_get
 from ..forms import MessageForm
 from . import bp, operations
 from .models import Thread, threads_of, total_unread, unread_counts
@@ -50,6 +51,7 @@ def inbox():
 
 @bp.route("/inquiries/<int:thread_id>", methods=["GET", "POST"])
 @login_required
+@writes_on_get  # reading marks the thread read
 def thread(thread_id: int):
     thread = load_thread(thread_id)
     form = MessageForm()
