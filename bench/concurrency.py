@@ -102,7 +102,7 @@ def set_up(app) -> dict:
     def pledge_loan(disbursed: bool):
         request = finance.submit_pledge_request(holder, finance.PledgeInput(
             patent_ids=[patent(holder).id], amount="5000000", term_months=12, purpose="研发投入",
-            bank_ids=[bank.organization_id]))
+            bank_ids=[bank.organization_id]), on=business_today() - timedelta(days=5))
         review = request.reviews[0]
         finance.start_review(review, bank)
         finance.approve(review, bank, amount="4000000", rate="4.35", term_months=12)

@@ -34,7 +34,7 @@ class LiveServer:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         command = [str(gunicorn), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                    "--threads", str(self.threads), "--timeout", "120", "--graceful-timeout", "5",
-                   "--access-logfile", "-", "--error-logfile", "-", "--capture-output", "--chdir", str(ROOT),
+                   "--access-logfile", "-", "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms', "--error-logfile", "-", "--capture-output", "--chdir", str(ROOT),
                    "marketplace:create_app()"]
         self.log = self.log_path.open("w")
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}

@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from common import SHARED_PATENTS, bulk_publish, load_real_patents, make_app
 from live import Browser, LiveServer
@@ -107,6 +108,13 @@ class Person(threading.Thread):
         return status, text
 
     def run(self) -> None:
+        try:
+            self.act()
+        except Exception as error:  # noqa: BLE001 - counted as a failed request, and shown
+            self.results.append(("crash", "?", 598, 0.0))
+            print(f"{self.email}: {error!r}", file=sys.stderr)
+
+    def act(self) -> None:
         self.browser.sign_in(self.email, PASSWORD)
         actions = self.enterprise_actions() if self.side == "enterprise" else self.holder_actions()
         names, weights = zip(*actions, strict=True)
@@ -128,7 +136,7 @@ class Person(threading.Thread):
         self.call("page", "GET", "/")
 
     def search(self):
-        self.call("page", "GET", f"/search?q={self.rng.choice(QUERIES)}")
+        self.call("page", "GET", f"/search?q={quote(self.rng.choice(QUERIES))}")
 
     def listing(self):
         self.call("page", "GET", f"/listings/{self.rng.choice(self.listing_ids)}")

@@ -1,20 +1,30 @@
-"""SQLite as the embedded default: WAL, a busy timeout, and write transactions that take the write
-lock when they begin, so overlapping requests queue for it instead of failing "database is locked".
+"""SQLite as the embedded default: WAL, a busy timeout, and write transactions that queue for the
+write lock when they begin, so overlapping requests take turns instead of failing "database is
+locked".
 
-A transaction that will write begins with BEGIN IMMEDIATE, where busy_timeout makes it wait its
-turn. A read transaction that later writes cannot wait: once another writer has committed, its
-snapshot is stale and SQLite answers "database is locked" at once, whatever the timeout. So a
-request that may write (any method but GET/HEAD/OPTIONS, or a page marked `@writes_on_get`) and
-everything outside a request (commands, the worker) begin IMMEDIATE; pages begin deferred and
-read concurrently with the writer (WAL)."""
+A transaction that will write begins with BEGIN IMMEDIATE. A read transaction that later writes
+cannot wait: once another writer has committed, its snapshot is stale and SQLite answers "database
+is locked" at once, whatever the timeout. So a request that may write (any method but
+GET/HEAD/OPTIONS, or a page marked `@writes_on_get`) and everything outside a request (commands,
+the worker) begin IMMEDIATE; pages begin deferred and read concurrently with the writer (WAL).
+
+SQLite's own wait (busy_timeout) polls, and under a steady stream of writers a poller can miss
+every free moment for longer than any timeout. So writers first queue in the operating system: a
+lock per process (its threads wait without polling) and then an flock on `<database>-writer.lock`
+(processes wait in the kernel and are woken when the holder lets go). The lock is let go when
+the transaction ends (commit, rollback, or the connection going back to the pool)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import threading
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 BUSY_TIMEOUT_MS = 15000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,7 +60,97 @@ def _pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+class WriterQueue:
+    """Writers to one SQLite file take turns: a thread lock, then the file lock."""
+
+    def __init__(self, path: str):
+        self.thread_lock = threading.Lock()
+        self.fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self, timeout: float) -> bool:
+        if not self.thread_lock.acquire(timeout=timeout):
+            return False
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except BaseException:
+            self.thread_lock.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.thread_lock.release()
+
+
+_queues: dict[tuple[int, str], WriterQueue] = {}
+_queues_lock = threading.Lock()
+HOLDER_KEY = "sqlite_writer_queue"
+
+
+def writer_queue(database: str | None) -> WriterQueue | None:
+    """The queue for a database file, one per process (a forked worker opens its own lock file:
+    an inherited descriptor would share the parent's flock)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    key = (os.getpid(), os.path.abspath(database))
+    with _queues_lock:
+        queue = _queues.get(key)
+        if queue is None:
+            queue = _queues[key] = WriterQueue(key[1])
+        return queue
+
+
 @event.listens_for(Engine, "begin")
 def _begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if transaction_will_write() else "BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    if not transaction_will_write():
+        conn.exec_driver_sql("BEGIN")
+        return
+    queue = writer_queue(conn.engine.url.database)
+    if queue is not None:
+        if not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked (no turn to write within the busy timeout)")
+        conn.info[HOLDER_KEY] = queue
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _let_go(conn.info)
+        raise
+
+
+def _let_go(info: dict) -> None:
+    queue = info.pop(HOLDER_KEY, None)
+    if queue is not None:
+        queue.release()
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_ended(conn):
+    _let_go(conn.info)
+
+
+@event.listens_for(Pool, "checkin")
+def _checked_in(dbapi_connection, connection_record):
+    if connection_record is not None:
+        _let_go(connection_record.info)
+
+
+@event.listens_for(Pool, "invalidate")
+def _invalidated(dbapi_connection, connection_record, exception):
+    if connection_record is not None:
+        _let_go(connection_record.info)
+
+
+def end_read_transaction() -> None:
+    """Before slow work that needs no lock (a password hash): end the session's transaction, which
+    has only read so far, so that it holds no lock meanwhile. On SQLite a writing request's
+    transaction holds the database's one write lock from its first query; the write that follows
+    the slow work begins a short transaction of its own."""
+    from .extensions import db
+
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_transaction() after a change: commit or roll back first")
+    session.commit()

@@ -10,10 +10,12 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func
+from werkzeug.security import check_password_hash
 
 from ..errors import DomainError, NotVerified, PermissionDenied
 from ..extensions import db
 from ..notify.operations import notify_organization, notify_user, send_mail
+from ..sqlite import end_read_transaction
 from ..types import utcnow
 from . import throttle
 from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, SiteRole, User
@@ -185,7 +187,11 @@ def authenticate(email: str, password: str, address: str | None) -> User:
             raise LoginRefused(_("登录失败次数过多，该账号或地址已被临时锁定，请 %(m)d 分钟后再试，或通过“忘记密码”重设密码。", m=minutes))
         raise LoginRefused(_("登录尝试过于频繁，请 %(s)d 秒后再试。", s=verdict.wait_seconds))
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.check_password(password) or not user.active:
+    password_hash = user.password_hash if user is not None else None
+    # The hash check is slow on purpose (scrypt): end the reading transaction first, so it holds
+    # no lock meanwhile (on SQLite a writer's lock is the whole database's).
+    end_read_transaction()
+    if password_hash is None or not check_password_hash(password_hash, password) or not user.active:
         throttle.record_failure(keys)
         raise LoginRefused(_("邮箱或密码不正确。"))
     throttle.record_success(email)
