@@ -148,10 +148,29 @@ def claim(subject) -> None:
         .values(version=table.c.version + 1)
     ).rowcount
     if moved != 1:
-        status = db.session.execute(select(table.c.status).where(table.c.id == subject.id)).scalar()
-        raise Conflict(_("该事项刚刚已被其他操作更新（当前状态：%(status)s），本次操作未执行。请刷新页面查看最新情况。",
-                         status=_label(subject, getattr(status, "value", status))))
+        _refuse_as_moved(subject)
     set_committed_value(subject, "version", expected + 1)
+
+
+def move_status(subject, allowed, target) -> None:
+    """For a status kept outside the machines (an organisation's review, a quote request, a
+    demand): set it only if it is still one of `allowed`, in one `UPDATE … WHERE status IN (…)`,
+    so that two simultaneous requests cannot both take the step (and both tell someone)."""
+    db.session.flush()
+    table = type(subject).__table__
+    moved = db.session.execute(
+        update(table).where(table.c.id == subject.id, table.c.status.in_(list(allowed))).values(status=target)
+    ).rowcount
+    if moved != 1:
+        _refuse_as_moved(subject)
+    set_committed_value(subject, "status", target)
+
+
+def _refuse_as_moved(subject):
+    table = type(subject).__table__
+    status = db.session.execute(select(table.c.status).where(table.c.id == subject.id)).scalar()
+    raise Conflict(_("该事项刚刚已被其他操作更新（当前状态：%(status)s），本次操作未执行。请刷新页面查看最新情况。",
+                     status=_label(subject, getattr(status, "value", status))))
 
 
 SEEN_FIELD = "seen"

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..notify.operations import notify_organization, notify_user, send_mail
 from ..sqlite import end_read_transaction
 from ..types import utcnow
+from ..workflow import move_status
 from . import throttle
 from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, SiteRole, User
 from .validation import canonical_uscc, password_problems
@@ -98,7 +99,7 @@ def verify_organization(org: Organization, operator: User) -> None:
         raise DomainError(_("该机构已通过审核。"))
     if org.uscc is None:
         raise DomainError(_("该机构由专利登记导入创建，尚未注册（没有统一社会信用代码），不能审核通过。"))
-    org.status = OrgStatus.verified
+    move_status(org, [OrgStatus.pending, OrgStatus.rejected], OrgStatus.verified)
     org.status_reason = ""
     org.reviewed_at = utcnow()
     org.reviewed_by_id = operator.id
@@ -112,7 +113,9 @@ def reject_organization(org: Organization, operator: User, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("请填写不通过的原因，机构会看到它。"), field="reason")
-    org.status = OrgStatus.rejected
+    # From any status (a verified organisation may be suspended, a reason corrected), but once
+    # per reading: two operators' simultaneous clicks send one notice.
+    move_status(org, [org.status], OrgStatus.rejected)
     org.status_reason = reason
     org.reviewed_at = utcnow()
     org.reviewed_by_id = operator.id
