@@ -1,7 +1,7 @@
 """version columns: the compare-and-set every transition claims its subject with
 
 Revision ID: c7d1e2f3a4b5
-Revises: baa88ee0a6d9
+Revises: e1a7c0de0011
 Create Date: 2026-12-02 05:45:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c7d1e2f3a4b5'
-down_revision = 'baa88ee0a6d9'
+down_revision = 'e1a7c0de0011'
 branch_labels = None
 depends_on = None
 
