@@ -9,9 +9,9 @@ GET/HEAD/OPTIONS, or a page marked `@writes_on_get`) and everything outside a re
 the worker) begin IMMEDIATE; pages begin deferred and read concurrently with the writer (WAL).
 
 SQLite's own wait (busy_timeout) polls, and under a steady stream of writers a poller can miss
-every free moment for longer than any timeout. So writers first queue in the operating system: a
-lock per process (its threads wait without polling) and then an flock on `<database>-writer.lock`
-(processes wait in the kernel and are woken when the holder lets go). The lock is let go when
+every free moment for longer than any timeout. So writers first queue: in arrival order among the
+process's threads (no polling), then on an flock on `<database>-writer.lock` (processes wait in
+the kernel and are woken when the holder lets go). The lock is let go when
 the transaction ends (commit, rollback, or the connection going back to the pool)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+from collections import deque
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
@@ -27,6 +28,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 BUSY_TIMEOUT_MS = 15000
+# How long a writer waits for its turn in the queue: the whole of a slow request's budget rather
+# than SQLite's busy timeout, since the queue only moves when other writers finish.
+WRITE_TURN_TIMEOUT_S = 60
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -60,26 +64,54 @@ def _pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+class _TurnLock:
+    """A lock whose waiters are served in arrival order (threading.Lock lets a newcomer overtake
+    a thread that has waited long): no writer waits on while later ones go first."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._waiting: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        ticket = object()
+        with self._cond:
+            self._waiting.append(ticket)
+            if self._cond.wait_for(lambda: not self._held and self._waiting[0] is ticket, timeout):
+                self._waiting.popleft()
+                self._held = True
+                return True
+            self._waiting.remove(ticket)
+            self._cond.notify_all()
+            return False
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
+
+
 class WriterQueue:
-    """Writers to one SQLite file take turns: a thread lock, then the file lock."""
+    """Writers to one SQLite file take turns: in arrival order within the process, then the file
+    lock between processes."""
 
     def __init__(self, path: str):
-        self.thread_lock = threading.Lock()
+        self.turn = _TurnLock()
         self.fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
     def acquire(self, timeout: float) -> bool:
-        if not self.thread_lock.acquire(timeout=timeout):
+        if not self.turn.acquire(timeout):
             return False
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX)
         except BaseException:
-            self.thread_lock.release()
+            self.turn.release()
             raise
         return True
 
     def release(self) -> None:
         fcntl.flock(self.fd, fcntl.LOCK_UN)
-        self.thread_lock.release()
+        self.turn.release()
 
 
 _queues: dict[tuple[int, str], WriterQueue] = {}
@@ -109,7 +141,7 @@ def _begin(conn):
         return
     queue = writer_queue(conn.engine.url.database)
     if queue is not None:
-        if not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        if not queue.acquire(timeout=WRITE_TURN_TIMEOUT_S):
             raise sqlite3.OperationalError("database is locked (no turn to write within the busy timeout)")
         conn.info[HOLDER_KEY] = queue
     try:

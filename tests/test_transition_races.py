@@ -235,3 +235,38 @@ def test_sqlite_writers_that_read_first_wait_their_turn(own_app, caplog):
     assert reading_took < 1.0
     assert "database is locked" not in caplog.text.lower()
 
+
+
+def test_sqlite_writers_queue_in_arrival_order_and_every_ending_lets_go(own_app):
+    """The writer queue: a turn ends with the transaction, however it ends (commit, rollback,
+    the session handed back without either), and waiting writers are served first come first."""
+    from marketplace.sqlite import _TurnLock, writer_queue
+
+    with own_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only")
+        queue = writer_queue(db.engine.url.database)
+        user_id = Factory(rng_seed=15).user().id
+        db.session.remove()
+    for ending in ("commit", "rollback", "remove"):
+        with own_app.test_request_context("/notifications/read", method="POST"):
+            db.session.add(Notification(user_id=user_id, text=ending, link=""))
+            db.session.flush()
+            assert queue.turn._held  # noqa: SLF001 - the turn is taken from BEGIN on
+            getattr(db.session, ending)()
+            assert not queue.turn._held, ending  # noqa: SLF001
+            db.session.remove()
+
+    turn, served = _TurnLock(), []
+    assert turn.acquire(timeout=1)
+    waiters = []
+    for n in range(5):
+        waiter = threading.Thread(target=lambda n=n: (turn.acquire(timeout=30), served.append(n), turn.release()))
+        waiter.start()
+        waiters.append(waiter)
+        time.sleep(0.05)  # arrive in order
+    turn.release()
+    for waiter in waiters:
+        waiter.join(timeout=30)
+    assert served == [0, 1, 2, 3, 4]
+    assert turn.acquire(timeout=0)  # free again
