@@ -30,9 +30,10 @@ class Marketplace(Flask):
         except BaseException:
             db.session.rollback()
             raise
+        callbacks = g.pop("after_commit", [])
         if response.status_code < 400 or g.pop("keep_writes", False):
             db.session.commit()
-            for callback in g.pop("after_commit", []):
+            for callback in callbacks:
                 callback()
         else:
             db.session.rollback()

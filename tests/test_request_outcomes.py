@@ -91,6 +91,9 @@ REFUSED_FORMS = [
      {"documents": (io.BytesIO(FAKE_PDF), "报表.pdf")}, []),
     ("finance.review_action[reject]", "bank_a", lambda w: f"/finance/reviews/{w['review_a'].id}/reject",
      {"reject-reason": LONG}, [LONG]),
+    # A step the review is not at: its form is not on the page, its messages are listed on top.
+    ("finance.review_action[approve]", "bank_a", lambda w: f"/finance/reviews/{w['review_a'].id}/approve",
+     {"approve-amount": "", "approve-rate": "4.35", "approve-term_months": "12"}, []),
     ("finance.post_message[bank]", "bank_a", lambda w: f"/finance/reviews/{w['review_a'].id}/messages",
      {"message": LONG}, [LONG]),
     ("finance.post_message[holder]", "sme", lambda w: f"/finance/reviews/{w['review_a'].id}/messages",

@@ -152,14 +152,18 @@ def add_documents(request_id: int):
     return redirect(url_for("finance.request_detail", request_id=request_id))
 
 
+def _withdrawal_reason() -> str:
+    """The withdraw buttons post an optional reason; only an over-long one is refused."""
+    form = forms.WithdrawForm()
+    if not form.validate_on_submit():
+        abort(422)
+    return form.reason.data or ""
+
+
 @bp.post("/finance/requests/<int:request_id>/withdraw")
 @login_required
 def withdraw_request(request_id: int):
-    pledge_request = load_request(request_id)
-    form = forms.WithdrawForm()
-    if not form.validate_on_submit():
-        abort(422)  # only an over-long reason: the buttons post nothing else
-    count = operations.withdraw_request(pledge_request, current_user, form.reason.data or "")
+    count = operations.withdraw_request(load_request(request_id), current_user, _withdrawal_reason())
     flash(_("已撤回 %(n)d 家银行的审批。", n=count), "info")
     return redirect(url_for("finance.request_detail", request_id=request_id))
 
@@ -332,10 +336,7 @@ def post_message(review_id: int):
 @login_required
 def withdraw_review(review_id: int):
     review = load_review(review_id)
-    form = forms.WithdrawForm()
-    if not form.validate_on_submit():
-        abort(422)  # only an over-long reason: the buttons post nothing else
-    operations.withdraw_review(review, current_user, form.reason.data or "")
+    operations.withdraw_review(review, current_user, _withdrawal_reason())
     flash(_("已撤回向 %(bank)s 的申请。", bank=review.bank.name), "info")
     return redirect(url_for("finance.request_detail", request_id=review.request_id))
 
