@@ -111,6 +111,8 @@ REFUSED_FORMS = [
      {"policy_no": "打" * 61}, ["打" * 61]),
     ("indicators.values", "operator", lambda w: "/operator/indicators/values?year=2024",
      {"training_person_times": "-5", "publicity_events": "8", "note": "打字备注"}, ["打字备注"]),
+    ("indicators.import_values", "operator", lambda w: "/operator/indicators/values/import?year=2024",
+     {"note": "打字导入说明"}, ["打字导入说明"]),
     ("demands.new", "sme", lambda w: "/demands/new", {"title": "", "description": "打字需求描述"}, ["打字需求描述"]),
     ("demands.edit", "sme", lambda w: f"/demands/{w['demand'].id}/edit",
      {"title": "", "description": "打字需求描述"}, ["打字需求描述"]),
