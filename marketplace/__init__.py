@@ -11,6 +11,7 @@ from . import config as config_module
 from . import sqlite  # noqa: F401 - the SQLite connection and transaction set-up
 from .config import PROJECT_ROOT
 from .extensions import babel, csrf, db, login_manager, migrate
+from .web import Marketplace
 
 # Feature packages, each exposing `bp` (a blueprint) and optionally `init_app(app)`.
 FEATURES = [
@@ -29,8 +30,8 @@ FEATURES = [
 ]
 
 
-def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+def create_app(config: dict | None = None) -> Marketplace:
+    app = Marketplace(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),

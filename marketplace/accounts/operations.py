@@ -241,6 +241,12 @@ def set_new_password(user: User, password: str) -> None:
     throttle.record_success(user.email)
 
 
+def update_profile(user: User, *, name: str, phone: str | None) -> None:
+    user.name = name.strip()
+    user.phone = (phone or "").strip()
+    db.session.flush()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise DomainError(_("当前密码不正确。"), field="current_password")
