@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import DomainError
 from ..extensions import db, login_manager
 from ..forms import attach_domain_error
-from ..urls import safe_next
+from ..urls import external_url, safe_next
 from . import bp, operations
 from .forms import (
     AliasesForm,
@@ -206,7 +206,7 @@ def invite():
             attach_domain_error(form, error)
         else:
             db.session.commit()
-            new_link = url_for("accounts.join", token=token, _external=True)
+            new_link = external_url("accounts.join", token=token)
             flash(_("邀请已发送到 %(email)s。", email=form.email.data), "success")
             form = InviteForm(formdata=None)
     invitations = db.session.scalars(
