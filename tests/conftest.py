@@ -318,3 +318,25 @@ def mail_to_smtp(app, smtp_server, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", smtp_server.host)
     monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
     return smtp_server
+
+
+@pytest.fixture
+def production_cli(app, smtp_server, tmp_path, monkeypatch):
+    """A CLI runner for an app configured as production is (from the environment: no test config,
+    no SERVER_NAME, no request), on the test database, mailing to `smtp_server`."""
+    env = {"MARKETPLACE_ENV": "production", "SECRET_KEY": "production-secret-for-tests",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_DIR": str(tmp_path / "instance"),
+           "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "SITE_URL": "https://ip.example.cn",
+           "MAIL_SERVER": smtp_server.host, "MAIL_PORT": str(smtp_server.port)}
+    for name in ("REDIS_URL", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_DEFAULT_SENDER", "UPLOAD_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    production = create_app()
+    assert production.config["ENV_NAME"] == "production" and production.config["SERVER_NAME"] is None
+    runner = production.test_cli_runner()
+    runner.inbox = smtp_server
+    # Commands run in the app context that is active (with_appcontext): make it production's.
+    with production.app_context():
+        yield runner
