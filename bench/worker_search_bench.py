@@ -81,7 +81,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="mp-worker-bench-"))
     env = dict(os.environ, PYTHONPATH=str(ROOT), SECRET_KEY="bench", MARKETPLACE_ENV="development",
                DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}", INSTANCE_DIR=str(workdir),
-               SEARCH_INDEX_DIR=str(workdir / "search_index"), TASKS_NAME=f"bench-{os.getpid()}",
+               SEARCH_INDEX_DIR=str(workdir / "search_index"), TASKS_NAME=os.environ.get("BENCH_TASKS_NAME", f"bench-{os.getpid()}"),
                SITE_URL=f"http://127.0.0.1:{args.port}")
     env.pop("REDIS_URL", None)
     if os.environ.get("BENCH_REDIS_URL"):

@@ -29,10 +29,10 @@ def upload(client, data: bytes, filename: str = "patents.csv", publish: str = ""
                        content_type="multipart/form-data", **kwargs)
 
 
-def upload_raw(client, data: bytes, filename: str = "patents.csv"):
+def upload_raw(client, data: bytes, filename: str = "patents.csv", publish: str = ""):
     """A multipart body built here: werkzeug's test client spools big ones to a file it never closes."""
     boundary = "----import-test-boundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"publish\"\r\n\r\n\r\n"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"publish\"\r\n\r\n{publish}\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
             "Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
     return client.post("/patents/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")

@@ -25,7 +25,7 @@ from marketplace.types import utcnow
 
 from .conftest import SHARED_DATA, Factory, login, reset_database
 from .conftest import test_config as config_for_tests
-from .test_import_web import csv_rows, upload
+from .test_import_web import csv_rows, upload, upload_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,7 +134,7 @@ def test_the_worker_runs_imports_indexes_them_and_beats(site, worker):
 def test_killing_the_worker_mid_import_then_starting_it_again_imports_every_row_once(site, worker):
     lines = (SHARED_DATA / "patents.jsonl").read_text(encoding="utf-8").splitlines()[:1500]
     client = signed_in(site)
-    response = upload(client, ("\n".join(lines) + "\n").encode(), filename="real.jsonl", publish="licence")
+    response = upload_raw(client, ("\n".join(lines) + "\n").encode(), filename="real.jsonl", publish="licence")
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
     worker.start()
     wait_for(lambda: job_state(site, job_id).processed >= 500, 120, "a first batch committed", worker.log)

@@ -9,6 +9,10 @@ from ..extensions import db
 from ..tasks import task
 from . import indexer
 
+# Small batches: each is committed to the index on its own, so the first listings of a large
+# import are searchable while the rest are still being tokenized.
+BATCH = 100
+
 
 @task("search.index", retries=3, retry_delay=2)
 def index_outbox() -> int:
@@ -17,10 +21,10 @@ def index_outbox() -> int:
 
     handled, indexed = 0, []
     while True:
-        result = indexer.drain(indexer.DEFAULT_BATCH, blocking=True)
+        result = indexer.drain(BATCH, blocking=True)
         handled += result.rows
         indexed += result.indexed
-        if result.rows < indexer.DEFAULT_BATCH:
+        if result.rows < BATCH:
             break
     if indexed:
         send_due_digests(listing_ids=indexed)

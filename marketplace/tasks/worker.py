@@ -2,7 +2,7 @@
 
 Huey checks periodic tasks once a minute; search must be fresh within seconds whoever wrote the
 listing (a command, an import task, another process), so a small sweep thread looks at the search
-outbox every SWEEP_SECONDS and at due mail every MAIL_SWEEP_SECONDS and queues the task that
+outbox every SWEEP_SECONDS (half a second) and at due mail every MAIL_SWEEP_SECONDS and queues the task that
 drains it. Queuing the same drain twice is harmless: the indexer takes a lock and handles rows once."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from . import queue
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 1.0
+SWEEP_SECONDS = 0.5
 MAIL_SWEEP_SECONDS = 5.0
 POLL_MAX_DELAY = 0.25  # SQLite storage is polled: keep an idle worker's pick-up delay small
 
