@@ -5,6 +5,7 @@ every row imported once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from .conftest import test_config as config_for_tests
 from .test_import_web import csv_rows, upload, upload_raw
 
 ROOT = Path(__file__).resolve().parent.parent
+REAL_HOLDER = "中山大学"
 
 
 @pytest.fixture
@@ -101,17 +103,18 @@ def job_state(site, job_id: int) -> ImportJob:
         return job
 
 
-def signed_in(site):
+def signed_in(site, name: str):
+    """A member of the verified university `name` (a web import registers the rows naming it)."""
     client = site.test_client()
     with site.app_context():
-        login(client, Factory().user(Factory().org(OrgKind.university)))
+        login(client, Factory().user(Factory().org(OrgKind.university, name=name)))
         db.session.remove()
     return client
 
 
 def test_the_worker_runs_imports_indexes_them_and_beats(site, worker):
-    client = signed_in(site)
-    response = upload(client, csv_rows(300), publish="licence")
+    client = signed_in(site, "闽江测试大学")
+    response = upload(client, csv_rows(300, "闽江测试大学"), publish="licence")
     assert response.status_code == 302
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert job_state(site, job_id).status == ImportStatus.queued  # nothing runs it in the web process
@@ -132,15 +135,18 @@ def test_the_worker_runs_imports_indexes_them_and_beats(site, worker):
 
 @pytest.mark.skipif(not (SHARED_DATA / "patents.jsonl").exists(), reason="../shared/data/patents.jsonl is absent")
 def test_killing_the_worker_mid_import_then_starting_it_again_imports_every_row_once(site, worker):
-    lines = (SHARED_DATA / "patents.jsonl").read_text(encoding="utf-8").splitlines()[:1500]
-    client = signed_in(site)
+    # The university's own records from the real file (a web import registers the rows naming it).
+    lines = [line for line in (SHARED_DATA / "patents.jsonl").read_text(encoding="utf-8").splitlines()
+             if json.loads(line)["applicant"] == REAL_HOLDER]
+    assert len(lines) > 500
+    client = signed_in(site, REAL_HOLDER)
     response = upload_raw(client, ("\n".join(lines) + "\n").encode(), filename="real.jsonl", publish="licence")
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
     worker.start()
     wait_for(lambda: job_state(site, job_id).processed >= 500, 120, "a first batch committed", worker.log)
     worker.signal(signal.SIGKILL)
     killed = job_state(site, job_id)
-    assert killed.status == ImportStatus.running and 500 <= killed.processed < 1500
+    assert killed.status == ImportStatus.running and 500 <= killed.processed < len(lines)
     assert Path(killed.stored_path).exists()
     with site.app_context():  # the lease passes (two minutes in real life)
         db.session.execute(db.update(ImportJob).where(ImportJob.id == job_id)
@@ -151,12 +157,12 @@ def test_killing_the_worker_mid_import_then_starting_it_again_imports_every_row_
     wait_for(lambda: job_state(site, job_id).status.finished, 180, "the resumed import finished", worker.log)
     job = job_state(site, job_id)
     assert job.status == ImportStatus.done and job.attempts == 2, job.error
-    assert job.counts["total"] == 1500
-    assert sorted(row[0] for row in job.report["rows"]) == list(range(1, 1501))  # each row once
+    assert job.counts["total"] == len(lines)
+    assert sorted(row[0] for row in job.report["rows"]) == list(range(1, len(lines) + 1))  # each row once
     with site.app_context():
         patents = db.session.scalar(db.select(db.func.count()).select_from(Patent))
         listings = db.session.scalar(db.select(db.func.count()).select_from(Listing))
         db.session.remove()
     assert patents == job.counts["imported"] and listings == job.counts["published"]
-    assert job.counts["imported"] + job.counts["rejected"] + job.counts["updated"] + job.counts["unchanged"] == 1500
+    assert job.counts["imported"] + job.counts["rejected"] + job.counts["updated"] + job.counts["unchanged"] == len(lines)
     assert not Path(job.stored_path).exists()
