@@ -107,13 +107,15 @@ class TaskQueue:
 
 
 def make_huey(app: Flask) -> Huey:
+    # results=False: nothing reads a task's return value, and kept results would pile up forever
+    # (a periodic task every minute); the heartbeat is stored with huey.put, which stays.
     name = app.config.get("TASKS_NAME", "marketplace")
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
-        return RedisHuey(name, url=redis_url)
+        return RedisHuey(name, url=redis_url, results=False)
     path = Path(app.config.get("TASKS_DB") or Path(app.config["INSTANCE_DIR"]) / "tasks.db")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=str(path))
+    return SqliteHuey(name, filename=str(path), results=False)
 
 
 def queue(app: Flask | None = None) -> TaskQueue:
