@@ -116,3 +116,13 @@ def test_recorded_licences_are_not_reminded_and_the_command_is_safe_to_repeat(ap
         ops.record_recordation(other, holder, "2026990000009")
         db.session.commit()
     assert "0 reminder(s) sent" in runner.invoke(args=["deals", "remind", "--today", late]).output
+
+
+def test_deals_remind_runs_with_the_production_configuration(licence, production_cli):
+    deal, holder, licensee = licence
+    late = (deal.recordation_due + timedelta(days=5)).isoformat()
+    result = production_cli.invoke(args=["deals", "remind", "--today", late])
+    assert result.exit_code == 0 and "1 reminder(s) sent" in result.output, result.output
+    assert production_cli.invoke(args=["mail", "flush"]).exit_code == 0
+    [message] = [m for m in production_cli.inbox.to(licensee.email) if "已过" in m.get_content()]
+    assert f"https://ip.example.cn/deals/{deal.id}" in message.get_content()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -20,10 +19,8 @@ def remind_command(today) -> None:
     """Remind both sides of open licences whose recordation deadline is within 14 days or past.
     Each deal is reminded once per threshold, so running it daily (or twice) is safe."""
     day = today.date() if today else business_today()
-    base_url = current_app.config.get("SITE_URL", "http://localhost:5000")
-    with current_app.test_request_context("/", base_url=base_url):
-        sent = send_recordation_reminders(day)
-        db.session.commit()
+    sent = send_recordation_reminders(day)
+    db.session.commit()
     click.echo(f"{len(sent)} reminder(s) sent")
     for deal, threshold in sent:
         click.echo(f"  deal #{deal.id} {threshold} (due {deal.recordation_due.isoformat()})")

@@ -13,8 +13,6 @@ from collections.abc import Generator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
-
 from ..demo import DemoContext, demo_step
 from ..errors import DomainError
 from ..extensions import db
@@ -306,9 +304,7 @@ def _run(scenarios: list[Scenario], today: date) -> None:
 
 @demo_step(order=50)
 def inquiries_and_deals(ctx: DemoContext) -> None:
-    base_url = current_app.config.get("SITE_URL", "http://localhost:5000")
-    with current_app.test_request_context("/", base_url=base_url):
-        _build(ctx)
+    _build(ctx)
 
 
 def _build(ctx: DemoContext) -> None:

@@ -3,7 +3,6 @@ encumbrances, the listing's state, and telling the other side."""
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +13,7 @@ from ..listings.operations import transition as transition_listing
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind
 from ..types import utcnow
+from ..urls import external_url
 from .models import Deal, DealKind, DealStatus
 
 
@@ -100,7 +100,7 @@ HANDLERS = {
 
 def notify(deal: Deal, step, actor) -> None:
     other = deal.counterparty if deal.party_of(actor) == "holder" else deal.holder
-    link = url_for("deals.detail", deal_id=deal.id, _external=True)
+    link = external_url("deals.detail", deal_id=deal.id)
     who = actor.organization.name if actor is not None else _("平台")
     notify_organization(other, _("交易 #%(id)d（%(kind)s）：%(who)s %(action)s，当前状态：%(status)s",
                                  id=deal.id, kind=deal.kind.label, who=who, action=str(step.label),

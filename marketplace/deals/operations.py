@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..accounts.models import OrgKind
@@ -18,6 +17,7 @@ from ..listings.models import LIVE_STATUSES, Listing, ListingKind
 from ..listings.operations import check_offerable, parse_amount, parse_percent
 from ..notify.operations import notify_organization
 from ..types import business_today
+from ..urls import external_url
 from ..workflow import apply_transition, check_transition, record_creation
 from .models import Deal, DealKind, DealOffer, DealPatent, DealReminder, DealStatus
 
@@ -140,7 +140,7 @@ def accept_open_licence(listing: Listing, user, notice: str, today: date | None 
                                       "term_end": listing.term_end, "recordation_due": deal.recordation_due})
     notify_organization(listing.owner, _("%(org)s 已接受您的开放许可“%(title)s”，许可即时生效。请在收款后登记，并于 %(due)s 前办理备案。",
                                          org=organization.name, title=listing.title, due=deal.recordation_due.isoformat()),
-                        url_for("deals.detail", deal_id=deal.id, _external=True))
+                        external_url("deals.detail", deal_id=deal.id))
     return deal
 
 
@@ -230,7 +230,7 @@ def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, term
     other = deal.counterparty if by_holder else listing.owner
     notify_organization(other, _("%(org)s 对“%(title)s”提出了%(kind)s提议。", org=user.organization.name,
                                  title=listing.title, kind=kind.label),
-                        url_for("deals.detail", deal_id=deal.id, _external=True))
+                        external_url("deals.detail", deal_id=deal.id))
     if thread is not None:
         from .inquiries.operations import post_message
 
@@ -315,7 +315,7 @@ def send_recordation_reminders(today: date | None = None) -> list[tuple[Deal, st
         else:
             text = _("开放许可交易 #%(id)d 须在 %(due)s 前办理备案（还剩 %(days)d 天）。",
                      id=deal.id, due=deal.recordation_due.isoformat(), days=days)
-        link = url_for("deals.detail", deal_id=deal.id, _external=True)
+        link = external_url("deals.detail", deal_id=deal.id)
         notify_organization(deal.holder, text, link)
         notify_organization(deal.counterparty, text, link)
         sent.append((deal, threshold))
@@ -348,5 +348,5 @@ def attach_document(deal: Deal, user, upload, label: str):
     other = deal.counterparty if deal.party_of(user) == "holder" else deal.holder
     notify_organization(other, _("交易 #%(id)d：%(org)s 上传了%(label)s“%(name)s”。", id=deal.id,
                                  org=user.organization.name, label=label, name=checked.original_name),
-                        url_for("deals.detail", deal_id=deal.id, _external=True))
+                        external_url("deals.detail", deal_id=deal.id))
     return document

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..accounts.models import OrgKind
@@ -16,6 +15,7 @@ from ..listings.operations import parse_amount
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.numbers import NumberError, canonical_application_number
+from ..urls import external_url
 from .models import Appraisal, AppraisalMethod
 from .operations import _today
 
@@ -57,5 +57,5 @@ def attach_appraisal(user, *, patent_number: str, amount, method: str, appraised
     db.session.flush()
     notify_organization(patent.owner, _("%(org)s 为专利 %(number)s 出具了评估报告（%(method)s）。",
                                         org=user.organization.name, number=patent.number, method=method.label),
-                        url_for("finance.valuation", patent_id=patent.id, _external=True))
+                        external_url("finance.valuation", patent_id=patent.id))
     return appraisal

@@ -110,11 +110,10 @@ def finance_demo(ctx: DemoContext) -> None:
     level = logger.level
     logger.setLevel(logging.WARNING)  # thousands of demo notifications would flood the console
     try:
-        with current_app.test_request_context("/"):
-            today = ctx.now.astimezone(SHANGHAI).date()
-            supply = PatentSupply(ctx, today - timedelta(days=730))
-            _pledges(ctx, supply, today)
-            _insurance(ctx, supply, today)
+        today = ctx.now.astimezone(SHANGHAI).date()
+        supply = PatentSupply(ctx, today - timedelta(days=730))
+        _pledges(ctx, supply, today)
+        _insurance(ctx, supply, today)
     finally:
         logger.setLevel(level)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +16,7 @@ from ..listings.operations import transition as transition_listing
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind
 from ..types import utcnow
+from ..urls import external_url
 from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
 from .models import PledgeReview
 
@@ -103,9 +103,9 @@ HANDLERS = {
 def notify(review: PledgeReview, step, actor) -> None:
     request = review.request
     if actor is not None and actor.organization_id == review.bank_org_id:
-        other, link = request.holder, url_for("finance.request_detail", request_id=request.id, _external=True)
+        other, link = request.holder, external_url("finance.request_detail", request_id=request.id)
     else:
-        other, link = review.bank, url_for("finance.review_detail", review_id=review.id, _external=True)
+        other, link = review.bank, external_url("finance.review_detail", review_id=review.id)
     who = actor.organization.name if actor is not None else _("平台")
     notify_organization(other, _("质押融资申请 #%(id)d：%(who)s %(action)s，当前状态：%(status)s",
                                  id=request.id, who=who, action=str(step.label), status=review.status.label), link)

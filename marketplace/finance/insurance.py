@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +17,7 @@ from ..listings.operations import parse_amount
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
+from ..urls import external_url
 from ..workflow import apply_transition, move_status, record_creation
 from .machines import PolicyStatus, PolicyType
 from .operations import _today
@@ -126,7 +126,7 @@ def record_policy(user, data: PolicyInput, *, on: date | None = None) -> Insuran
     else:
         notify_organization(insured, _("%(org)s 给出了专利保险报价：%(type)s，保费 ¥%(p)s。", org=user.organization.name,
                                        type=policy.type_label, p=f"{premium:,.2f}"),
-                            url_for("finance.policy_detail", policy_id=policy.id, _external=True))
+                            external_url("finance.policy_detail", policy_id=policy.id))
     return policy
 
 
@@ -195,7 +195,7 @@ def request_quote(user, *, insurer_id: int, patent_ids: list[int], policy_type: 
     db.session.flush()
     notify_organization(insurer, _("%(org)s 申请专利保险报价（%(type)s，%(n)d 件专利）。", org=user.organization.name,
                                    type=policy_type.label, n=len(patents)),
-                        url_for("finance.insurance_home", _external=True))
+                        external_url("finance.insurance_home"))
     return quote
 
 
@@ -212,4 +212,4 @@ def decline_quote(quote: QuoteRequest, user, answer: str) -> None:
     quote.answer = answer[:4000]
     db.session.flush()
     notify_organization(quote.requester, _("%(org)s 婉拒了您的专利保险询价：%(a)s", org=user.organization.name, a=quote.answer),
-                        url_for("finance.insurance_home", _external=True))
+                        external_url("finance.insurance_home"))

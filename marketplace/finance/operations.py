@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..accounts.models import Organization, OrgKind, OrgStatus
@@ -22,6 +21,7 @@ from ..listings.operations import ListingInput, create_listing, parse_amount, pu
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..patents.operations import load_owned_patents
+from ..urls import external_url
 from ..workflow import apply_transition, record_creation
 from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
 from .models import (
@@ -175,7 +175,7 @@ def submit_pledge_request(user, data: PledgeInput, *, on: date | None = None) ->
                         data={"request_id": request.id, "term_months": term})
         notify_organization(review.bank, _("%(org)s 提交了质押融资申请 #%(id)d，拟融资 ¥%(amount)s。",
                                            org=user.organization.name, id=request.id, amount=f"{amount:,.2f}"),
-                            url_for("finance.review_detail", review_id=review.id, _external=True))
+                            external_url("finance.review_detail", review_id=review.id))
     db.session.flush()
     if on is not None:  # the demo back-dates requests
         request.created_at = listing.created_at = listing.published_at = datetime.combine(

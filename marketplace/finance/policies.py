@@ -98,15 +98,15 @@ class InsurancePolicy(Workflowed, db.Model):
             self.lapsed_on = data.get("lapsed_on") or date.today()
 
     def notify_parties(self, step, actor) -> None:
-        from flask import url_for
         from flask_babel import gettext as _
 
         from ..notify.operations import notify_organization
+        from ..urls import external_url
 
         other = self.insured if actor is None or actor.organization_id == self.insurer_org_id else self.insurer
         notify_organization(other, _("专利保险 %(type)s：%(action)s，当前状态：%(status)s", type=self.type_label,
                                         action=str(step.label), status=self.status.label),
-                            url_for("finance.policy_detail", policy_id=self.id, _external=True))
+                            external_url("finance.policy_detail", policy_id=self.id))
 
 
 class InsuredPatent(db.Model):

@@ -558,12 +558,16 @@ ProgressCallback = Callable[[int, int], None]
 def import_patents(owner, rows: Iterable[SourceRow], publish_kind: ListingKind | str | None = None,
                    listing_terms: ListingTerms | None = None, progress: ProgressCallback | None = None, *,
                    user=None, batch_size: int = BATCH_SIZE, today: date | None = None,
-                   title_mode: TitleMode = TitleMode.patentee, title_note: str = "") -> ImportReport:
-    """Import `rows` for `owner`; commit after each batch (after calling `progress(done, total)`).
+                   title_mode: TitleMode = TitleMode.patentee, title_note: str = "",
+                   resume: ImportReport | None = None,
+                   on_batch: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """Import `rows` for `owner`; commit after each batch (after calling `progress(done, total)` and
+    `on_batch(report so far)`, so a caller can save the partial report in the same commit).
 
     `title_mode` says who holds each row (TitleMode); `owner` is None only `by_applicant`.
-    Publishing needs a verified organisation: NotVerified is raised before anything is written;
-    by patentee, rows whose organisation is not verified are imported but not published."""
+    `resume` is the partial report of an interrupted run: its rows are kept and the import goes on
+    after them. Publishing needs a verified organisation: NotVerified is raised before anything is
+    written; by patentee, rows whose organisation is not verified are imported but not published."""
     kind = ListingKind(publish_kind) if publish_kind else None
     if (owner is None) != (title_mode == TitleMode.by_applicant):
         raise ValueError("an owner is given unless the import registers each row to its patentee")
@@ -579,10 +583,17 @@ def import_patents(owner, rows: Iterable[SourceRow], publish_kind: ListingKind |
     importer = _Importer(owner, kind, listing_terms or ListingTerms(), user, today or date.today(),
                          title_mode, title_note)
     total = len(rows)
-    for start in range(0, total, batch_size):
+    done = 0
+    if resume is not None:
+        importer.results = list(resume.results)
+        done = len(resume.results)
+        started -= resume.seconds
+    for start in range(done, total, batch_size):
         importer.run_batch(rows[start:start + batch_size])
         if progress is not None:
             progress(min(start + batch_size, total), total)
+        if on_batch is not None:
+            on_batch(ImportReport(kind, importer.results, round(time.perf_counter() - started, 3)))
         db.session.commit()
     importer.results.sort(key=lambda r: r.row)
     return ImportReport(kind, importer.results, round(time.perf_counter() - started, 3))
