@@ -1,7 +1,7 @@
 """mail delivery state; import job attempts
 
 Revision ID: d7c1e2f3a4b5
-Revises: e1a7c0de0011
+Revises: c7d1e2f3a4b5
 Create Date: 2026-12-02 05:50:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.types
 
 # revision identifiers, used by Alembic.
 revision = 'd7c1e2f3a4b5'
-down_revision = 'e1a7c0de0011'
+down_revision = 'c7d1e2f3a4b5'
 branch_labels = None
 depends_on = None
 
