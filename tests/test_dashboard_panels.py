@@ -51,7 +51,7 @@ def test_open_licence_recordation_deadline_shows_for_both_sides(client, make, as
     assert "开放许可备案临近" not in counts  # three months away
     from datetime import timedelta
 
-    from marketplace.types import business_today
+    from marketplace.dates import business_today
 
     deal.recordation_due = business_today() + timedelta(days=10)
     db.session.commit()

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..dates import business_today
 from ..extensions import db
-from ..types import business_today
 from .operations import send_recordation_reminders
 
 deals_cli = AppGroup("deals", help="Deal housekeeping.")

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from flask import current_app
 
+from ..dates import business_date
 from ..demo import DemoContext, demo_step
 from ..errors import DomainError
 from ..extensions import db
@@ -73,7 +74,7 @@ ANSWERS = [
 class _Demo:
     def __init__(self, ctx: DemoContext):
         self.ctx, self.rng = ctx, ctx.rng
-        self.today = ctx.now.date()
+        self.today = business_date(ctx.now)
         self.serial = 0
         self.used: set[int] = set()  # listings a scenario has taken for an exclusive conclusion
         self.mine: set[int] = set()  # listings this step made (their dates follow the simulation)
@@ -110,7 +111,7 @@ class _Demo:
             if exclusive_use or kind in (ListingKind.transfer, ListingKind.equity) or listing.is_exclusive:
                 # Scenarios run interleaved: a listing one of them may conclude is nobody else's.
                 self.used.add(listing.id)
-            if listing.id in self.mine and start is not None and listing.published_at.date() >= start:
+            if listing.id in self.mine and start is not None and business_date(listing.published_at) >= start:
                 listing.created_at = listing.published_at = self.at(start - timedelta(days=self.rng.randint(10, 60)))
             return listing
         listing = self.make_listing(kind, holder or self.rng.choice(HOLDERS), licence_type, start)
@@ -312,7 +313,7 @@ def inquiries_and_deals(ctx: DemoContext) -> None:
 
 
 def _build(ctx: DemoContext) -> None:
-    demo, rng, today = _Demo(ctx), ctx.rng, ctx.now.date()
+    demo, rng, today = _Demo(ctx), ctx.rng, business_date(ctx.now)
     first_note = db.session.scalar(db.select(db.func.max(Notification.id))) or 0
     first_mail = db.session.scalar(db.select(db.func.max(OutboxMail.id))) or 0
 

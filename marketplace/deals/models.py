@@ -12,11 +12,12 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, User
+from ..dates import business_today
 from ..extensions import db
 from ..files.models import StoredFile
 from ..listings.models import LicenceType, Listing
 from ..patents.models import Patent
-from ..types import Money, StrEnumType, UTCDateTime, business_today, utcnow
+from ..types import Money, StrEnumType, UTCDateTime, utcnow
 from ..workflow import Machine, Step, Workflowed
 
 

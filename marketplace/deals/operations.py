@@ -11,29 +11,18 @@ from flask_babel import gettext as _
 
 from ..accounts.models import OrgKind
 from ..accounts.operations import ensure_can_act
+from ..dates import add_months, business_today
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
 from ..listings.operations import check_offerable, parse_amount, parse_percent
 from ..notify.operations import notify_organization
-from ..types import business_today
 from ..workflow import apply_transition, check_transition, record_creation
 from .models import Deal, DealKind, DealOffer, DealPatent, DealReminder, DealStatus
 
 RECORDATION_MONTHS = 3
 NEGOTIABLE_KINDS = {ListingKind.licence: DealKind.licence, ListingKind.transfer: DealKind.transfer,
                     ListingKind.equity: DealKind.equity}
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _lock_listing(listing_id: int) -> Listing:

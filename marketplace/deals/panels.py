@@ -9,9 +9,9 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_
 
+from ..dates import business_today
 from ..extensions import db
 from ..main.panels import Panel, panel_source
-from ..types import business_today
 from .inquiries.models import unread_counts
 from .models import Deal, DealKind, DealStatus
 

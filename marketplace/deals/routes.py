@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..dates import business_today
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import attach_domain_error
 from ..ledger.models import LedgerEntry
 from ..listings.routes import load_listing
-from ..types import business_today
 from . import bp, operations
 from .forms import STEP_FORMS, AcceptOpenLicenceForm, DocumentForm, ProposeForm
 from .inquiries.models import Thread

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 
 from ..accounts.operations import ensure_can_act
+from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import Industry, ListingKind
@@ -92,8 +93,9 @@ def clean(data: DemandInput) -> dict:
             raise DomainError(_("技术需求可选开放许可、许可、转让或作价入股。"), field="wanted_kinds")
         if value.value not in kinds:
             kinds.append(value.value)
-    if data.deadline is not None and data.deadline < date.today():
+    if data.deadline is not None and data.deadline < business_today():
         raise DomainError(_("截止日期不能早于今天。"), field="deadline")
+    check_date(data.deadline, "deadline", _("截止日期"), future=True)
     return {"title": title, "description": description, "industry": industry,
             "ipc_hint": parse_ipc_hint(data.ipc_hint), "budget_min": budget_min, "budget_max": budget_max,
             "wanted_kinds": kinds, "deadline": data.deadline}

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..dates import add_years, business_today
 from ..forms import choices
 from ..patents.models import Patent
 from .models import INDUSTRY_LABELS, Industry, LicenceType, Listing, ListingKind, PaymentMethod
@@ -121,8 +122,8 @@ def default_title(kind: ListingKind, patents: list[Patent]) -> str:
 
 def default_term_end(patents: list[Patent], today: date | None = None) -> date | None:
     """An open licence's default term: five years, cut at the earliest expiry."""
-    today = today or date.today()
+    today = today or business_today()
     ends = [p.expires_on for p in patents if p.expires_on]
-    five = today.replace(year=today.year + 5) if not (today.month == 2 and today.day == 29) else date(today.year + 5, 2, 28)
+    five = add_years(today, 5)
     return min([five, *ends]) if ends else five
 

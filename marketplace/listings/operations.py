@@ -11,9 +11,16 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.operations import ensure_can_act
+from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
-from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
+from ..patents.models import (
+    Encumbrance,
+    EncumbranceKind,
+    LegalStatus,
+    Patent,
+    release_ended_encumbrances,
+)
 from ..patents.operations import load_owned_patents
 from ..types import utcnow
 from .models import (
@@ -130,6 +137,8 @@ def validate_terms(data: ListingInput, patents: list[Patent]) -> None:
     data.royalty_rate = parse_percent(data.royalty_rate, "royalty_rate")
     data.sme_discount = parse_percent(data.sme_discount, "sme_discount")
     data.equity_share = parse_percent(data.equity_share, "equity_share", allow_low=False)
+    check_date(data.term_start, "term_start", _("许可起始日"), future=True)
+    check_date(data.term_end, "term_end", _("许可截止日"), future=True)
     if data.term_start and data.term_end and data.term_end <= data.term_start:
         raise DomainError(_("许可期限的结束日期必须晚于开始日期。"), field="term_end")
 
@@ -201,7 +210,7 @@ def _load_patents(user, patent_ids: list[int]) -> list[Patent]:
 
 def check_offerable(listing: Listing, today: date | None = None) -> None:
     """Every rule that decides whether these patents may be offered on this kind, now."""
-    today = today or date.today()
+    today = today or business_today()
     for patent in listing.patents:
         if patent.owner_id != listing.owner_id:
             raise DomainError(_("专利 %(number)s 已不属于本机构。", number=patent.number), field="patent_ids")
@@ -218,7 +227,7 @@ def check_offerable(listing: Listing, today: date | None = None) -> None:
 
 def _active_encumbrances(patent: Patent) -> list[Encumbrance]:
     return db.session.scalars(
-        db.select(Encumbrance).where(Encumbrance.patent_id == patent.id, Encumbrance.released_at.is_(None))
+        db.select(Encumbrance).where(Encumbrance.patent_id == patent.id, Encumbrance.in_force())
     ).all()
 
 
@@ -356,7 +365,7 @@ def withdraw_listing(listing: Listing, user) -> None:
 
 def expire_listings(today: date | None = None) -> list[Listing]:
     """Mark live listings whose patents lapsed, expired or were invalidated. Safe to run daily."""
-    today = today or date.today()
+    today = today or business_today()
     out_of_force = (Patent.legal_status.in_([LegalStatus.lapsed, LegalStatus.expired, LegalStatus.invalidated])
                     | (Patent.expires_on < today))
     listings = db.session.scalars(
@@ -369,5 +378,6 @@ def expire_listings(today: date | None = None) -> list[Listing]:
     for patent in db.session.scalars(db.select(Patent).where(Patent.expires_on < today,
                                                             Patent.legal_status.in_([LegalStatus.granted, LegalStatus.pending]))):
         patent.legal_status = LegalStatus.expired
+    release_ended_encumbrances(today=today)
     db.session.flush()
     return listings
