@@ -78,7 +78,9 @@ def test_accepting_grants_the_licence_at_once_and_notifies_the_holder(as_user, o
     assert "开放许可" in note.text and f"/deals/{deal.id}" in note.link
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMail)) > before_mail
     page = text(as_user(sme).get(f"/deals/{deal.id}"))
-    assert "已生效（待付款）" in page and "备案还剩" in page and "¥30,000.00" in page
+    assert "已生效（待付款）" in page and "¥30,000.00" in page
+    # 细则 §87: no deadline for open licences, so no countdown — a recommendation that says so
+    assert "备案还剩" not in page and "非法定期限" in page and "第八十七条" in page
 
 
 def test_accept_without_confirmation_keeps_the_notice_and_writes_nothing(as_user, open_listing, sme):
@@ -344,7 +346,7 @@ def test_sql_and_python_agree_on_who_the_deal_waits_for(make, uni, sme, app):
             if status in ("paid", "recorded"):
                 ops.record_payment(deal, uni)
             if status == "recorded":
-                ops.record_recordation(deal, sme, "1")
+                ops.record_recordation(deal, sme, "2026990000001")
             deals.append(deal)
         db.session.commit()
         for user in (uni, sme):

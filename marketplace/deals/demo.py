@@ -215,7 +215,7 @@ def open_licence(demo: _Demo, end: str, start: date, listing: Listing, licensee:
     if end == "paid":
         return
     day = yield day + _gap(rng, 20, 70)
-    number = f"{day.year}99{demo.rng.randint(100000, 999999)}"
+    number = f"{day.year}99{demo.rng.randint(1, 9999999):07d}"
     ops.record_recordation(deal, rng.choice([holder_user, user]), number, occurred_on=day)
     demo.stamp(deal, day)
 

@@ -19,6 +19,7 @@ from ..patents.models import (
     release_ended_encumbrances,
 )
 from ..types import utcnow
+from . import recordation
 from .models import Deal, DealKind, DealStatus
 
 
@@ -58,7 +59,9 @@ def _completed(deal: Deal, actor, data: dict) -> None:
         for patent in deal.patents:
             _end_other_listings(patent, deal)
             patent.owner_id = deal.counterparty_org_id
-    elif deal.kind == DealKind.licence and deal.is_exclusive_conclusion:
+    if deal.kind == DealKind.licence:
+        recordation.start_clock(deal, data["effective_on"])
+    if deal.kind == DealKind.licence and deal.is_exclusive_conclusion:
         kind = EncumbranceKind.exclusive_licence if deal.licence_type.value == "exclusive" else EncumbranceKind.sole_licence
         release_ended_encumbrances([patent.id for patent in deal.patents])
         for patent in deal.patents:

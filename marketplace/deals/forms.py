@@ -58,6 +58,14 @@ class RecordationForm(FlaskForm):
                                  description=_l("国家知识产权局专利实施许可合同备案号。"))
 
 
+class RecordationNumberForm(FlaskForm):
+    """A licence contract's 备案号, or the correction of a mistyped one (either kind of licence)."""
+
+    recordation_no = StringField(_l("备案号"), validators=[required, Length(max=60)],
+                                 description=_l("国家知识产权局《专利实施许可合同备案证明》上的备案号，如 2023990000123。"))
+    reason = TextAreaField(_l("更正说明（可选）"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("理由（可选）"), validators=[Optional(), Length(max=500)])
 

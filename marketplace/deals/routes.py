@@ -16,7 +16,14 @@ from ..forms import attach_domain_error
 from ..ledger.models import LedgerEntry
 from ..listings.routes import load_listing
 from . import bp, operations
-from .forms import STEP_FORMS, AcceptOpenLicenceForm, DocumentForm, ProposeForm
+from . import recordation as recordation_rules
+from .forms import (
+    STEP_FORMS,
+    AcceptOpenLicenceForm,
+    DocumentForm,
+    ProposeForm,
+    RecordationNumberForm,
+)
 from .inquiries.models import Thread
 from .models import Deal, DealDocument, DealKind, DealStatus
 from .views import deal_list_query, notice_template
@@ -57,11 +64,21 @@ def _step_forms(deal: Deal, steps, posted=None) -> dict:
     return forms
 
 
-def render_detail(deal: Deal, posted=None, status: int = 200, document_form=None):
+def _recordation_form(deal: Deal, posted=None):
+    """Entering a licence contract's 备案号, or correcting either kind's: the parties only."""
+    if deal.party_of(current_user) is None:
+        return None
+    if not (deal.recordation_no or (deal.kind == DealKind.licence and deal.status == DealStatus.completed)):
+        return None
+    return posted or RecordationNumberForm(formdata=None)
+
+
+def render_detail(deal: Deal, posted=None, status: int = 200, document_form=None, recordation_form=None):
     steps = deal.available_steps(current_user)
     return render_template("deals/detail.html", deal=deal, entries=ledger_entries(deal), steps=steps,
                            forms=_step_forms(deal, steps, posted), side=deal.party_of(current_user),
                            waiting=deal.waiting_for(current_user),
+                           recordation_form=_recordation_form(deal, recordation_form),
                            document_form=document_form or DocumentForm()), status
 
 
@@ -121,6 +138,31 @@ def act(deal_id: int, target: str):
     return redirect(url_for("deals.detail", deal_id=deal.id))
 
 
+@bp.post("/deals/<int:deal_id>/recordation")
+@login_required
+def recordation(deal_id: int):
+    """A licence contract's 备案号 entered, or a mistyped one (of either licence kind) corrected."""
+    deal = load_deal(deal_id)
+    if deal.party_of(current_user) is None:
+        abort(403)
+    form = RecordationNumberForm()
+    if not form.validate_on_submit():
+        return render_detail(deal, recordation_form=form, status=422)
+    correcting = bool(deal.recordation_no)
+    try:
+        if correcting:
+            recordation_rules.correct_number(deal, current_user, form.recordation_no.data, form.reason.data)
+        else:
+            recordation_rules.record_licence_number(deal, current_user, form.recordation_no.data)
+    except DomainError as error:
+        db.session.rollback()
+        attach_domain_error(form, error)
+        return render_detail(load_deal(deal_id), recordation_form=form, status=error.status_code)
+    db.session.commit()
+    flash(_("备案号已更正，更正记录已写入台账。") if correcting else _("已登记备案号。"), "success")
+    return redirect(url_for("deals.detail", deal_id=deal.id))
+
+
 @bp.get("/deals/<int:deal_id>/record")
 @login_required
 def record(deal_id: int):
@@ -152,7 +194,7 @@ def accept(listing_id: int):
             status = error.status_code
         else:
             db.session.commit()
-            flash(_("开放许可已生效：交易 #%(id)d。请在 %(due)s 前办理备案。", id=deal.id,
+            flash(_("开放许可已生效：交易 #%(id)d。建议在 %(due)s 前办理备案（法律未规定开放许可的备案期限）。", id=deal.id,
                     due=deal.recordation_due.isoformat()), "success")
             return redirect(url_for("deals.detail", deal_id=deal.id))
     else:
