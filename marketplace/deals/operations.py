@@ -15,7 +15,8 @@ from ..dates import business_today
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
-from ..listings.operations import check_offerable, parse_amount, parse_percent
+from ..listings.operations import check_offerable, parse_percent
+from ..money import parse_money
 from ..notify.operations import notify_organization
 from ..workflow import apply_transition, check_transition, record_creation
 from . import recordation
@@ -149,7 +150,7 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
     paid_on = paid_on or today
     if paid_on > today:
         raise DomainError(_("收款日期不能晚于今天。"), field="paid_on")
-    amount_paid = parse_amount(amount_paid, "amount_paid", allow_zero=True)
+    amount_paid = parse_money(amount_paid, "amount_paid", allow_zero=True)
     if amount_paid is None:
         amount_paid = deal.amount or Decimal("0")
     return apply_transition(deal, DealStatus.paid.value, user, occurred_on=occurred_on,
@@ -166,7 +167,7 @@ def record_recordation(deal: Deal, user, recordation_no: str, occurred_on: date 
 # --- negotiated deals -----------------------------------------------------------------------
 
 def _terms(amount, royalty_rate, terms: str) -> tuple[Decimal | None, Decimal | None, str]:
-    amount = parse_amount(amount, "amount", allow_zero=True)
+    amount = parse_money(amount, "amount", allow_zero=True)
     royalty_rate = parse_percent(royalty_rate, "royalty_rate")
     if amount is None and royalty_rate is None:
         raise DomainError(_("请填写金额或提成比例。"), field="amount")

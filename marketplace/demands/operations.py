@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
@@ -15,11 +15,11 @@ from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import Industry, ListingKind
+from ..money import parse_money
 from ..patents.numbers import NumberError, parse_ipc
-from ..types import to_money, utcnow
+from ..types import utcnow
 from .models import Demand, DemandStatus
 
-MAX_BUDGET = Decimal("10000000000")  # ¥100 亿
 WANTABLE_KINDS = [k for k in ListingKind if k != ListingKind.pledge]
 
 
@@ -36,17 +36,7 @@ class DemandInput:
 
 
 def _budget(value, name: str) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation as error:
-        raise DomainError(_("请输入金额（元），如 500000。"), field=name) from error
-    if not amount.is_finite() or amount < 0:
-        raise DomainError(_("金额不能为负数。"), field=name)
-    if amount > MAX_BUDGET:
-        raise DomainError(_("金额超过 100 亿元，请核对是否多输了位数。"), field=name)
-    return to_money(amount)
+    return parse_money(value, name, allow_zero=True)
 
 
 def parse_ipc_hint(value) -> list[str]:

@@ -18,7 +18,8 @@ from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..files import storage as documents
 from ..listings.models import Industry, ListingKind
-from ..listings.operations import ListingInput, create_listing, parse_amount, publish_listing
+from ..listings.operations import ListingInput, create_listing, publish_listing
+from ..money import parse_money
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..patents.operations import load_owned_patents
@@ -135,7 +136,7 @@ def submit_pledge_request(user, data: PledgeInput, *, on: date | None = None) ->
         raise PermissionDenied(_("只有专利权人（企业、高校、科研院所）可以申请质押融资。"))
     today = _today(on)
     patents = _check_patents(user, data.patent_ids, today)
-    amount = parse_amount(data.amount, "amount")
+    amount = parse_money(data.amount, "amount")
     if amount is None:
         raise DomainError(_("请填写拟融资金额。"), field="amount")
     term = parse_term(data.term_months)
@@ -249,7 +250,7 @@ def post_message(review: PledgeReview, user, message: str, *, on: date | None = 
 
 
 def approve(review: PledgeReview, user, *, amount, rate, term_months, on: date | None = None):
-    amount = parse_amount(amount, "amount")
+    amount = parse_money(amount, "amount")
     if amount is None:
         raise DomainError(_("请填写批准金额。"), field="amount")
     if amount > review.requested_amount:
@@ -297,7 +298,7 @@ def register_pledge(review: PledgeReview, user, *, registration_no: str, registe
 def disburse(review: PledgeReview, user, *, amount, disbursed_on, on: date | None = None):
     today = _today(on)
     _ensure_step(review, ReviewStatus.disbursed, _("放款只能在办理质押登记之后登记。"))
-    amount = parse_amount(amount, "amount")
+    amount = parse_money(amount, "amount")
     if amount is None:
         raise DomainError(_("请填写放款金额。"), field="amount")
     if amount > review.approved_amount:

@@ -144,7 +144,7 @@ def import_values():
     current = operations.current_values(year)
     for key, row in current.items():
         getattr(form, key).data = f"{row.value.normalize():f}"
-    return _values_page(year, form, import_form, current, year > periods.today().year, report_), 422
+    return _values_page(year, form, import_form, current, year > business_today().year, report_), 422
 
 
 @bp.get("/operator/indicators/report")

@@ -14,6 +14,7 @@ from ..accounts.operations import ensure_can_act
 from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
+from ..money import parse_money
 from ..patents.models import (
     Encumbrance,
     EncumbranceKind,
@@ -35,7 +36,6 @@ from .models import (
     PaymentMethod,
 )
 
-MAX_AMOUNT = Decimal("10000000000")  # ¥100 亿: anything above is a typing error
 MAX_PATENTS_PER_LISTING = 200
 
 # The listing lifecycle as data: from → the states it may move to.
@@ -91,22 +91,6 @@ class ListingInput:
 
 # --- validation -----------------------------------------------------------------------
 
-def parse_amount(value, field: str, *, allow_zero: bool = False) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation as error:
-        raise DomainError(_("请输入金额（元）。"), field=field) from error
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        raise DomainError(_("金额最多保留两位小数。"), field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError(_("金额必须大于零。"), field=field)
-    if amount > MAX_AMOUNT:
-        raise DomainError(_("金额超过 100 亿元，请核对是否多输了位数。"), field=field)
-    return amount
-
-
 def parse_percent(value, field: str, *, low=Decimal("0"), allow_low=True) -> Decimal | None:
     if value is None or value == "":
         return None
@@ -130,10 +114,10 @@ def validate_terms(data: ListingInput, patents: list[Patent]) -> None:
     if len(patents) > MAX_PATENTS_PER_LISTING:
         raise DomainError(_("一个挂牌最多包含 %(n)d 件专利。", n=MAX_PATENTS_PER_LISTING), field="patent_ids")
     kind = data.kind
-    data.fee_amount = parse_amount(data.fee_amount, "fee_amount", allow_zero=True)
-    data.asking_price = parse_amount(data.asking_price, "asking_price")
-    data.valuation = parse_amount(data.valuation, "valuation")
-    data.amount_wanted = parse_amount(data.amount_wanted, "amount_wanted")
+    data.fee_amount = parse_money(data.fee_amount, "fee_amount", allow_zero=True)
+    data.asking_price = parse_money(data.asking_price, "asking_price")
+    data.valuation = parse_money(data.valuation, "valuation")
+    data.amount_wanted = parse_money(data.amount_wanted, "amount_wanted")
     data.royalty_rate = parse_percent(data.royalty_rate, "royalty_rate")
     data.sme_discount = parse_percent(data.sme_discount, "sme_discount")
     data.equity_share = parse_percent(data.equity_share, "equity_share", allow_low=False)
