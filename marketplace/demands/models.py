@@ -66,14 +66,6 @@ class Demand(db.Model):
     def is_open(self) -> bool:
         return self.status == DemandStatus.open and (self.deadline is None or self.deadline >= business_today())
 
-    def fits_budget(self, price: Decimal | None) -> bool | None:
-        """True/False when both sides state an amount; None when it cannot be told (面议, no budget)."""
-        if price is None or (self.budget_min is None and self.budget_max is None):
-            return None
-        if self.budget_max is not None and price > self.budget_max:
-            return False
-        return not (self.budget_min is not None and price < self.budget_min and price != 0)
-
     # --- who may do what --------------------------------------------------------------
 
     def is_owned_by(self, user) -> bool:
