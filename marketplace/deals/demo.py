@@ -33,8 +33,9 @@ from ..patents.models import Encumbrance, LegalStatus, Patent, PatentType
 from ..patents.numbers import check_digit
 from ..types import utcnow
 from . import operations as ops
+from . import recordation
 from .inquiries import operations as inquiry_ops
-from .models import Deal
+from .models import Deal, DealKind
 
 HOLDERS = ["uni_minjiang", "uni_haixi", "inst_optics"]
 ENTERPRISES = ["ent_xinrui", "ent_kangyuan", "ent_shuzhi", "ent_minfeng", "ent_haiyun"]
@@ -275,6 +276,11 @@ def negotiated(demo: _Demo, end: str, start: date, listing: Listing, buyer: str,
             ops.complete(deal, demo.ctx.users[holder_key], occurred_on=day)
             for encumbrance in db.session.scalars(db.select(Encumbrance).where(Encumbrance.source == f"deal:{deal.id}")):
                 encumbrance.starts_on = day
+            if deal.kind == DealKind.licence and rng.random() < 0.6:  # most licence contracts get recorded
+                demo.stamp(deal, day)
+                day = yield day + _gap(rng, 20, 80)
+                number = f"{day.year}99{rng.randint(1, 9999999):07d}"
+                recordation.record_licence_number(deal, rng.choice([holder, buyer_user]), number, occurred_on=day)
     demo.stamp(deal, day)
 
 

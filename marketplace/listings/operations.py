@@ -3,6 +3,7 @@ the caller commits. Encumbrances are checked here and, where the schema can say 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -95,7 +96,7 @@ def parse_percent(value, field: str, *, low=Decimal("0"), allow_low=True) -> Dec
     if value is None or value == "":
         return None
     try:
-        rate = Decimal(str(value))
+        rate = Decimal(unicodedata.normalize("NFKC", str(value)).strip().removesuffix("%").strip())
     except InvalidOperation as error:
         raise DomainError(_("请输入 0–100 之间的百分比。"), field=field) from error
     if not rate.is_finite() or rate < low or (rate == low and not allow_low) or rate > 100:
