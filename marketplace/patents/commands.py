@@ -14,9 +14,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import func
 
 from ..accounts.models import Organization
+from ..dates import SHANGHAI
 from ..errors import DomainError
 from ..extensions import db
-from ..dates import SHANGHAI
 from ..listings.models import LicenceType, PaymentMethod
 from ..money import parse_money
 from ..types import utcnow

@@ -7,7 +7,7 @@ contracts already completed get their 3-month 备案 deadline from the day the l
 took effect (细则 §15).
 
 Revision ID: d7a1c2e3f4b5
-Revises: baa88ee0a6d9
+Revises: e1a7c0de0011
 Create Date: 2026-12-02 06:00:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd7a1c2e3f4b5'
-down_revision = 'baa88ee0a6d9'
+down_revision = 'e1a7c0de0011'
 branch_labels = None
 depends_on = None
 
