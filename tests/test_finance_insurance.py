@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.dates import business_today as today
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
 from marketplace.finance import insurance as ops
 from marketplace.finance.machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
-from marketplace.finance.operations import business_today as today
 from marketplace.finance.policies import InsurancePolicy, QuoteStatus
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.operations import verify_chain

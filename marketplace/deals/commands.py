@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..dates import business_today
 from ..extensions import db
-from ..types import business_today
-from .operations import send_recordation_reminders
+from .recordation import send_reminders
 
 deals_cli = AppGroup("deals", help="Deal housekeeping.")
 
@@ -16,10 +16,11 @@ deals_cli = AppGroup("deals", help="Deal housekeeping.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Pretend today is this date (YYYY-MM-DD).")
 def remind_command(today) -> None:
-    """Remind both sides of open licences whose recordation deadline is within 14 days or past.
+    """Remind both sides of licences not yet recorded: licence contracts when their 备案 deadline
+    is within 14 days and once it has passed; open licences once, as a recommendation.
     Each deal is reminded once per threshold, so running it daily (or twice) is safe."""
     day = today.date() if today else business_today()
-    sent = send_recordation_reminders(day)
+    sent = send_reminders(day)
     db.session.commit()
     click.echo(f"{len(sent)} reminder(s) sent")
     for deal, threshold in sent:

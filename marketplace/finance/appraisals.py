@@ -11,7 +11,7 @@ from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..files import storage as documents
-from ..listings.operations import parse_amount
+from ..money import parse_money
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.numbers import NumberError, canonical_application_number
@@ -38,7 +38,7 @@ def attach_appraisal(user, *, patent_number: str, amount, method: str, appraised
     if user.organization.kind != OrgKind.agency:
         raise PermissionDenied(_("只有评估机构可以登记评估价值。"))
     patent = patent_by_number(patent_number, "patent_number")
-    amount = parse_amount(amount, "amount")
+    amount = parse_money(amount, "amount")
     if amount is None:
         raise DomainError(_("请填写评估价值。"), field="amount")
     try:

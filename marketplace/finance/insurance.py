@@ -13,7 +13,7 @@ from ..accounts.models import Organization, OrgKind, OrgStatus
 from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
-from ..listings.operations import parse_amount
+from ..money import parse_money
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
@@ -90,8 +90,8 @@ def record_policy(user, data: PolicyInput, *, on: date | None = None) -> Insuran
     if insured is None or insured.kind not in HOLDER_KINDS or insured.id == user.organization_id:
         raise DomainError(_("请选择被保险机构（专利权人）。"), field="insured_org_id")
     patents = _insured_patents(insured, data.patent_ids, today)
-    premium = parse_amount(data.premium, "premium")
-    coverage = parse_amount(data.coverage, "coverage")
+    premium = parse_money(data.premium, "premium")
+    coverage = parse_money(data.coverage, "coverage")
     if premium is None:
         raise DomainError(_("请填写保费。"), field="premium")
     if coverage is None:
@@ -187,7 +187,7 @@ def request_quote(user, *, insurer_id: int, patent_ids: list[int], policy_type: 
     if insurer is None or insurer.kind != OrgKind.insurer or not insurer.is_verified:
         raise DomainError(_("请选择平台上已认证的保险机构。"), field="insurer_id")
     patents = _insured_patents(user.organization, patent_ids, _today(on))
-    coverage = parse_amount(coverage_wanted, "coverage_wanted")
+    coverage = parse_money(coverage_wanted, "coverage_wanted")
     quote = QuoteRequest(requester_org_id=user.organization_id, insurer_org_id=insurer.id, created_by_id=user.id,
                          policy_type=policy_type, coverage_wanted=coverage, message=(message or "").strip()[:4000])
     quote.items = [QuotePatent(patent_id=p.id) for p in patents]

@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, OrgKind, User
+from ..dates import business_today
 from ..extensions import db
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
@@ -95,7 +96,7 @@ class InsurancePolicy(Workflowed, db.Model):
             self.policy_no = data["policy_no"]
             self.issued_on = data["issued_on"]
         elif status == PolicyStatus.lapsed.value:
-            self.lapsed_on = data.get("lapsed_on") or date.today()
+            self.lapsed_on = data.get("lapsed_on") or business_today()
 
     def notify_parties(self, step, actor) -> None:
         from flask_babel import gettext as _

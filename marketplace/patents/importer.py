@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..accounts.models import Organization, OrgStatus, User
 from ..accounts.operations import ensure_can_act
+from ..dates import add_years, business_today
 from ..errors import DomainError, NotVerified
 from ..extensions import db
 from ..listings.industry import guess_industry
@@ -177,13 +178,6 @@ class ImportReport:
 
 # --- listing terms ------------------------------------------------------------------------
 
-def _add_years(start: date, years: int) -> date:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return date(start.year + years, 3, 1)
-
-
 @dataclass
 class ListingTerms:
     """The terms every imported listing gets; the command line can override them."""
@@ -213,7 +207,7 @@ class ListingTerms:
     def term_end(self, patent: Patent, today: date, *, default_years: int | None) -> date | None:
         """The term ends at the patent's expiry, or after term_years (5 when the expiry is unknown)."""
         years = self.term_years or (None if patent.expires_on else default_years)
-        end = _add_years(today, years) if years else None
+        end = add_years(today, years) if years else None
         if patent.expires_on and (end is None or end > patent.expires_on):
             end = patent.expires_on
         return end
@@ -500,7 +494,7 @@ class _Importer:
                      if live_kinds.get(listing_id) == self.kind}
         busy = {patent_id for patent_id, listing_id in pairs if listing_id in live_kinds}
         busy.update(db.session.scalars(db.select(Encumbrance.patent_id).where(
-            Encumbrance.patent_id.in_(patent_ids), Encumbrance.released_at.is_(None))))
+            Encumbrance.patent_id.in_(patent_ids), Encumbrance.in_force())))
         return same_kind, busy
 
     def _listing_for(self, plan: _Plan, patent: Patent, now, *, check_registry: bool) -> Listing | None:
@@ -580,7 +574,7 @@ def import_patents(owner, rows: Iterable[SourceRow], publish_kind: ListingKind |
             raise NotVerified()
     started = time.perf_counter()
     rows = list(rows)
-    importer = _Importer(owner, kind, listing_terms or ListingTerms(), user, today or date.today(),
+    importer = _Importer(owner, kind, listing_terms or ListingTerms(), user, today or business_today(),
                          title_mode, title_note)
     total = len(rows)
     done = 0

@@ -23,7 +23,7 @@ def expire_listings() -> int:
 
 @periodic("housekeeping.remind_deals", crontab(hour="17", minute="10"))
 def remind_deals() -> int:
-    from ..deals.operations import send_recordation_reminders
+    from ..deals.recordation import send_reminders as send_recordation_reminders
 
     sent = send_recordation_reminders()
     db.session.commit()
