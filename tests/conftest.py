@@ -56,6 +56,7 @@ def test_config(tmp_path_factory, url: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": "localhost",
+        "SEARCH_ENCODER": "tests.support:HashingEncoder",  # the real model is tested in test_embeddings.py
     }
     config.update(overrides)
     return config

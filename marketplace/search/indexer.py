@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..listings.models import LIVE_STATUSES, Listing, ListingPatent
+from .embeddings import embed_pending
 from .index import SearchIndex, get_index
 from .models import SearchOutbox
 from .schema import document
@@ -97,6 +98,9 @@ def run_loop(batch: int, interval: float, *, once: bool = False) -> None:
             handled = drain_all(batch, blocking=True)
             if handled:
                 log.info("indexed %d outbox row(s)", handled)
+                embedded = embed_pending()
+                if embedded:
+                    log.info("embedded %d listing(s)", embedded)
         except Exception:
             db.session.rollback()
             log.exception("indexing failed; the rows stay in the outbox")
