@@ -53,7 +53,7 @@ _SENTENCE_MARKS = re.compile(r"[，。！？；、,.!?;]")
 LEXICAL = 1.0
 SEMANTIC = 1.0
 PRIOR = 0.6
-THRESHOLD = 0.55
+THRESHOLD = 1.0  # on dev: sentences keep tens to hundreds of listings, not the whole corpus
 TITLE_MATCH = 1.0
 BODY_MATCH = 0.6
 SEMANTIC_ALONE = 0.35  # semantic closeness that makes a match without a shared term
@@ -205,13 +205,18 @@ def plan_for(text: str, cache, visible: np.ndarray, stated: tuple[str, ...] = ()
     terms = meaningful_terms(text)
     weights, titles, bodies = [], [], []
     alive = max(len(cache.alive), 1)
+    kept = []
     for term in terms:
         title = table.docs("title", term)
         body = np.union1d(table.docs("body", term), table.docs("ipc", term))
         df = len(np.union1d(title, body))
+        if not df:
+            continue  # a word no listing has ranks nothing: leaving it in would only dilute the others
+        kept.append(term)
         weights.append(math.log(1 + alive / (1 + df)))
         titles.append(title)
         bodies.append(body)
+    terms = kept
     vector = query_vector(text) if table.vectors is not None and text.strip() else None
     plan = Plan(text, terms, weights, titles, bodies, vector, stated=list(stated))
     plan.subclasses = _predict(plan, table, visible)
