@@ -161,6 +161,7 @@ class Plan:
     vector: np.ndarray | None
     subclasses: dict[str, float] = field(default_factory=dict)  # subclass → share (1.0 = surest)
     stated: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # meaningful words no listing has
 
 
 @dataclass
@@ -216,9 +217,10 @@ def plan_for(text: str, cache, visible: np.ndarray, stated: tuple[str, ...] = ()
         weights.append(math.log(1 + alive / (1 + df)))
         titles.append(title)
         bodies.append(body)
+    missing = [t for t in terms if t not in kept]
     terms = kept
     vector = query_vector(text) if table.vectors is not None and text.strip() else None
-    plan = Plan(text, terms, weights, titles, bodies, vector, stated=list(stated))
+    plan = Plan(text, terms, weights, titles, bodies, vector, stated=list(stated), missing=missing)
     plan.subclasses = _predict(plan, table, visible)
     table.plans[key] = plan
     if len(table.plans) > 512:
@@ -271,7 +273,7 @@ def relevant(scores: Scores) -> np.ndarray:
 
 
 def docs_with_every_term(plan: Plan) -> set[int]:
-    if not plan.terms:
+    if not plan.terms or plan.missing:
         return set()
     found = None
     for title, body in zip(plan.term_title, plan.term_body, strict=True):

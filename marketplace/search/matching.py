@@ -197,13 +197,9 @@ def takers_for_listing(listing: Listing, limit: int = 10) -> list[Taker]:
         if shared_terms:
             entry.score += PATENT_TERMS_WEIGHT * min(1.0, math.sqrt(len(shared_terms)) / 2)
             entry.reasons.append(_("自有专利涉及：%(terms)s", terms="、".join(sorted(shared_terms)[:5])))
-        industries = {guess_industry(p.ipc_codes or []) for p in org_patents}
+    for org_id, entry in takers.items():
+        industries = {d.industry for d in entry.demands} | {guess_industry(p.ipc_codes or []) for p in own[org_id]}
         if listing.industry in industries:
-            entry.score += INDUSTRY_WEIGHT
-            entry.reasons.append(_("同一行业：%(industry)s", industry=listing.industry.label))
-    for entry in takers.values():
-        if entry.demands and not any(_("同一行业") in r for r in entry.reasons) and \
-                any(d.industry == listing.industry for d in entry.demands):
             entry.score += INDUSTRY_WEIGHT
             entry.reasons.append(_("同一行业：%(industry)s", industry=listing.industry.label))
     found = [t for t in takers.values() if t.score >= TAKER_THRESHOLD]
