@@ -161,6 +161,8 @@ class Plan:
     vector: np.ndarray | None
     subclasses: dict[str, float] = field(default_factory=dict)  # subclass → share (1.0 = surest)
     stated: list[str] = field(default_factory=list)
+    lexical: np.ndarray | None = None  # per document, computed once per plan
+    semantic: np.ndarray | None = None
     missing: list[str] = field(default_factory=list)  # meaningful words no listing has
 
 
@@ -221,6 +223,8 @@ def plan_for(text: str, cache, visible: np.ndarray, stated: tuple[str, ...] = ()
     terms = kept
     vector = query_vector(text) if table.vectors is not None and text.strip() else None
     plan = Plan(text, terms, weights, titles, bodies, vector, stated=list(stated), missing=missing)
+    plan.lexical = _lexical(plan, table.size)
+    plan.semantic = _semantic(plan, table)
     plan.subclasses = _predict(plan, table, visible)
     table.plans[key] = plan
     if len(table.plans) > 512:
@@ -230,7 +234,7 @@ def plan_for(text: str, cache, visible: np.ndarray, stated: tuple[str, ...] = ()
 
 def _predict(plan: Plan, table: DocTable, visible: np.ndarray) -> dict[str, float]:
     """The text's likely IPC subclasses: voted by its nearest listings, weighted by closeness."""
-    closeness = LEXICAL * _lexical(plan, table.size) + SEMANTIC * _semantic(plan, table)
+    closeness = LEXICAL * plan.lexical + SEMANTIC * plan.semantic
     closeness = np.where(visible, closeness, 0.0)
     voters = np.argpartition(-closeness, min(VOTERS, table.size - 1))[:VOTERS] if table.size > VOTERS else \
         np.arange(table.size)
@@ -256,8 +260,7 @@ def _predict(plan: Plan, table: DocTable, visible: np.ndarray) -> dict[str, floa
 def score(plan: Plan, cache) -> Scores:
     """Every document's score for a plan (numpy over the whole index: a few milliseconds)."""
     table = doc_table(cache)
-    lexical = _lexical(plan, table.size)
-    semantic = _semantic(plan, table)
+    lexical, semantic = plan.lexical, plan.semantic
     prior = np.zeros(table.size, dtype=np.float32)
     for subclass, share in plan.subclasses.items():
         docs = table.subclass_docs(subclass)
@@ -277,9 +280,9 @@ def docs_with_every_term(plan: Plan) -> set[int]:
         return set()
     found = None
     for title, body in zip(plan.term_title, plan.term_body, strict=True):
-        docs = set(np.union1d(title, body).tolist())
-        found = docs if found is None else found & docs
-    return found or set()
+        docs = np.union1d(title, body)
+        found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
+    return set(found.tolist())
 
 
 def mask_of(docs, size: int) -> np.ndarray:
