@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketplace.search.embeddings import DiskCache, E5Encoder, VectorStore, get_encoder, passage_text, text_hash
+from marketplace.search.embeddings import (
+    DiskCache,
+    E5Encoder,
+    VectorStore,
+    get_encoder,
+    passage_text,
+    text_hash,
+)
 
 
 def test_the_bundled_e5_model_loads_and_ranks_a_related_passage_first(app):
