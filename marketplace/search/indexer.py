@@ -77,12 +77,16 @@ def drain(batch: int = DEFAULT_BATCH, *, blocking: bool = False, index: SearchIn
         return result
 
 
-def drain_all(batch: int = DEFAULT_BATCH, *, blocking: bool = True, index: SearchIndex | None = None) -> int:
-    """Drain until the outbox is empty (or another writer holds the lock); returns rows handled."""
+def drain_all(batch: int = DEFAULT_BATCH, *, blocking: bool = True, index: SearchIndex | None = None,
+              changed: list[int] | None = None) -> int:
+    """Drain until the outbox is empty (or another writer holds the lock); returns rows handled.
+    `changed` collects the ids of the listings indexed or removed."""
     total = 0
     while True:
         result = drain(batch, blocking=blocking, index=index)
         total += result.rows
+        if changed is not None:
+            changed.extend(result.indexed + result.removed)
         if result.locked or result.rows < batch:
             return total
 
@@ -92,13 +96,17 @@ def pending() -> int:
 
 
 def run_loop(batch: int, interval: float, *, once: bool = False) -> None:
-    """The indexer process: drain, sleep, repeat."""
+    """The indexer process: drain, embed what changed (everything missing at start), sleep, repeat."""
+    started = False
     while True:
         try:
-            handled = drain_all(batch, blocking=True)
+            changed: list[int] = []
+            handled = drain_all(batch, blocking=True, changed=changed)
             if handled:
                 log.info("indexed %d outbox row(s)", handled)
-                embedded = embed_pending()
+            if changed or not started:
+                embedded = embed_pending(changed if started else None)
+                started = True
                 if embedded:
                     log.info("embedded %d listing(s)", embedded)
         except Exception:
