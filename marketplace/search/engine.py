@@ -104,6 +104,7 @@ class DocTable:
                 if vector is not None:
                     matrix[docnum] = vector
             self.vectors = matrix
+        self.voters = mask_of(cache.alive - cache.docs_with("kind", "pledge"), self.size)
         self.plans: OrderedDict[tuple, Plan] = OrderedDict()
 
     def docs(self, field: str, term: str) -> np.ndarray:
@@ -198,8 +199,9 @@ def _semantic(plan: Plan, table: DocTable) -> np.ndarray:
     return np.clip((cosines - floor) / (full - floor), 0.0, 1.0).astype(np.float32)
 
 
-def plan_for(text: str, cache, visible: np.ndarray, stated: tuple[str, ...] = ()) -> Plan:
-    """How the engine reads `text` (cached per index reader and vector version)."""
+def plan_for(text: str, cache, stated: tuple[str, ...] = ()) -> Plan:
+    """How the engine reads `text` (cached per index reader and vector version). It depends on the
+    text and the registry only, never on who asks, so every caller gets the same scores."""
     table = doc_table(cache)
     key = (text, stated)
     if key in table.plans:
@@ -225,17 +227,18 @@ def plan_for(text: str, cache, visible: np.ndarray, stated: tuple[str, ...] = ()
     plan = Plan(text, terms, weights, titles, bodies, vector, stated=list(stated), missing=missing)
     plan.lexical = _lexical(plan, table.size)
     plan.semantic = _semantic(plan, table)
-    plan.subclasses = _predict(plan, table, visible)
+    plan.subclasses = _predict(plan, table)
     table.plans[key] = plan
     if len(table.plans) > 512:
         table.plans.popitem(last=False)
     return plan
 
 
-def _predict(plan: Plan, table: DocTable, visible: np.ndarray) -> dict[str, float]:
-    """The text's likely IPC subclasses: voted by its nearest listings, weighted by closeness."""
+def _predict(plan: Plan, table: DocTable) -> dict[str, float]:
+    """The text's likely IPC subclasses: voted by its nearest public listings (pledge requests
+    teach nothing about what is on offer), weighted by closeness."""
     closeness = LEXICAL * plan.lexical + SEMANTIC * plan.semantic
-    closeness = np.where(visible, closeness, 0.0)
+    closeness = np.where(table.voters, closeness, 0.0)
     voters = np.argpartition(-closeness, min(VOTERS, table.size - 1))[:VOTERS] if table.size > VOTERS else \
         np.arange(table.size)
     votes: dict[str, float] = {}

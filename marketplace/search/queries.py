@@ -192,7 +192,7 @@ def search(params: SearchParams, user=None, *, facets: bool = True, only_ids: se
             relaxed = parsed is not None
             table = engine.doc_table(cache)
             mask = engine.mask_of(visible, table.size)
-            plan = engine.plan_for(q, cache, mask, tuple(stated_subclasses))
+            plan = engine.plan_for(q, cache, tuple(stated_subclasses))
             scores = engine.score(plan, cache)
             base = set(np.flatnonzero(engine.relevant(scores) & mask).tolist())
             terms = plan.terms
@@ -224,11 +224,9 @@ def search(params: SearchParams, user=None, *, facets: bool = True, only_ids: se
                     facet = next(f for f in FACETS if f.name == name)
                     label = "、".join(facet.label(v) for v in params.filters[name])
                     suggestions.append((str(facet.title), label, n, params.without(name)))
+        if plan is None and total == 0 and q:  # nothing had these words: what might they be about?
+            plan = engine.plan_for(q, cache)
     result = SearchResult(params, total, hits, facet_results, terms, relaxed, suggestions)
-    if plan is None and total == 0 and q:
-        with index.reading() as (searcher, cache):  # nothing had these words: what might they be about?
-            table = engine.doc_table(cache)
-            plan = engine.plan_for(q, cache, engine.mask_of(visible_docs(cache, user), table.size))
     result.predicted = [(s, subclass_label(s)) for s in plan.subclasses] if plan is not None else []
     return result
 
