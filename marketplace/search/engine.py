@@ -67,9 +67,14 @@ def meaningful_terms(text: str) -> list[str]:
     return [t for t in query_terms(text) if t not in GENERIC and not (len(t) == 1 and not t.isascii())]
 
 
+def has_syntax(q: str) -> bool:
+    """Quotes, brackets, AND/OR/NOT or -word: the user says exactly what to match."""
+    return bool(_SYNTAX.search(q))
+
+
 def is_keyword_query(q: str) -> bool:
     """Keywords keep precise semantics; a sentence or a demand is read as a weighted need."""
-    if _SYNTAX.search(q):
+    if has_syntax(q):
         return True
     rest = _SPECIAL.sub(" ", q)  # patent numbers and IPC codes are keywords whatever their length
     if _SENTENCE_MARKS.search(rest):

@@ -188,15 +188,26 @@ def search(params: SearchParams, user=None, *, facets: bool = True, only_ids: se
         parsed = text_query(q) if q and engine.is_keyword_query(q) and not stated_subclasses else None
         relaxed, plan, scores = False, None, None
         base = _matching(searcher, cache, parsed, visible)
-        if q and (parsed is None or (not base and len(terms) > 1)):
-            relaxed = parsed is not None
+        # A phrase typed without spaces that only a handful of listings contain word for word
+        # ("激光焊接装置"): those come first, then what the weighted reading finds. Words the user
+        # separated ("锂电池 正极") or syntax keep their precise meaning.
+        top_up = bool(parsed is not None and 0 < len(base) < params.per_page and len(terms) > 1
+                      and not re.search(r"\s", q) and not engine.has_syntax(q))
+        if q and (parsed is None or (not base and len(terms) > 1) or top_up):
             table = engine.doc_table(cache)
             mask = engine.mask_of(visible, table.size)
             plan = engine.plan_for(q, cache, tuple(stated_subclasses))
             scores = engine.score(plan, cache)
-            base = set(np.flatnonzero(engine.relevant(scores) & mask).tolist())
+            weighted = set(np.flatnonzero(engine.relevant(scores) & mask).tolist())
+            if top_up:
+                exact = np.fromiter(base, dtype=np.int64, count=len(base))
+                scores.total = scores.total.copy()
+                scores.total[exact] += EXACT_FIRST
+                base = set(base) | weighted
+            else:
+                base = weighted
+                relaxed = bool(base) and not (engine.docs_with_every_term(plan) & base)
             terms = plan.terms
-            relaxed = bool(base) and not (engine.docs_with_every_term(plan) & base)
         filter_sets = _filter_sets(cache, params)
         final = _intersect(base, filter_sets.values())
         total = len(final)
@@ -229,6 +240,9 @@ def search(params: SearchParams, user=None, *, facets: bool = True, only_ids: se
     result = SearchResult(params, total, hits, facet_results, terms, relaxed, suggestions)
     result.predicted = [(s, subclass_label(s)) for s in plan.subclasses] if plan is not None else []
     return result
+
+
+EXACT_FIRST = 100.0  # above any weighted score: listings with every word of a short query lead
 
 
 def _rank_scores(values: np.ndarray, final, limit: int) -> list[tuple[int, float]]:

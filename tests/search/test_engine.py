@@ -75,9 +75,13 @@ def test_a_sentence_finds_every_relevant_listing_not_one(catalogue):
     result = search(SearchParams(q="抗体药物及其制备方法"), None)
     assert {hit.id for hit in result.hits} == {a.id for a in antibodies}
     assert result.total == len(antibodies)
-    # A keyword query keeps its precise meaning: every word.
+    # Words the user separated keep their precise meaning: every word.
     precise = search(SearchParams(q="抗体 药物"), None)
     assert {hit.id for hit in precise.hits} == {antibodies[1].id, antibodies[4].id}
+    # A short phrase few listings contain word for word: those first, then the weighted reading.
+    phrase = search(SearchParams(q="抗体药物"), None)
+    assert {hit.id for hit in phrase.hits[:2]} == {antibodies[1].id, antibodies[4].id}
+    assert {hit.id for hit in phrase.hits} == {a.id for a in antibodies}
 
 
 def test_reasons_name_meaningful_terms_and_the_subclass_in_words(catalogue):
