@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.operations import ensure_can_act
+from ..accounts.operations import ensure_can_act, ensure_holds_patents
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
@@ -286,6 +286,7 @@ def create_listing(user, data: ListingInput) -> Listing:
     """A draft: any member of the owning organisation may prepare one, verified or not."""
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
+    ensure_holds_patents(user.organization)
     patents = _load_patents(user, data.patent_ids)
     validate_terms(data, patents)
     listing = Listing(owner_id=user.organization_id, created_by_id=user.id, kind=data.kind,

@@ -199,9 +199,6 @@ class Encumbrance(db.Model):
     holder: Mapped[Organization] = relationship()
 
 
-# Organisations that hold patents and so offer them; banks, insurers and the regulator do not.
-HOLDER_KINDS = ("university", "institute", "enterprise", "agency")
-
-
 def may_hold_patents(user) -> bool:
-    return bool(user.is_authenticated and user.organization.kind.value in HOLDER_KINDS)
+    """Whether the signed-in user's organisation holds patents (OrgKind.holds_patents)."""
+    return bool(user.is_authenticated and user.organization.holds_patents)

@@ -10,9 +10,10 @@ from flask import url_for
 from markupsafe import Markup, escape
 from whoosh import qparser, query
 
-from ..accounts.models import OrgKind
+from ..listings.visibility import hidden_ids
 from .facets import FACETS
 from .index import get_index
+from .indexer import INDEXED
 from .params import SearchParams
 from .schema import TEXT_FIELDS, make_schema
 from .tokenizer import query_terms
@@ -59,18 +60,13 @@ def text_query(q: str, *, any_term: bool = False) -> query.Query | None:
     return parsed
 
 
-def can_see_all_pledges(user) -> bool:
-    """Banks review pledge requests: they see them all in search. Everyone else only their own."""
-    return bool(user and user.is_authenticated and user.organization.kind == OrgKind.bank)
-
-
 def visible_docs(cache, user) -> frozenset[int]:
-    if can_see_all_pledges(user):
+    """The documents this viewer may see: every indexed listing but those the one visibility rule
+    (listings/visibility.py) hides from it. Results, facet counts and totals all start here."""
+    hidden = hidden_ids(user, INDEXED)
+    if not hidden:
         return cache.alive
-    hidden = cache.docs_with("kind", "pledge")
-    if user is not None and user.is_authenticated:
-        hidden = hidden - cache.docs_with("owner_id", str(user.organization_id))
-    return cache.alive - hidden if hidden else cache.alive
+    return cache.alive - cache.docnums(hidden)
 
 
 @dataclass
