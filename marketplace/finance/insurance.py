@@ -182,7 +182,7 @@ def lapse_policies(today: date | None = None) -> list[InsurancePolicy]:
 def request_quote(user, *, insurer_id: int, patent_ids: list[int], policy_type: PolicyType,
                   coverage_wanted=None, message: str = "", on: date | None = None) -> QuoteRequest:
     ensure_can_act(user)
-    ensure_holds_patents(user.organization)
+    ensure_holds_patents(user.organization, acting=True)
     insurer = db.session.get(Organization, insurer_id) if insurer_id else None
     if insurer is None or insurer.kind != OrgKind.insurer or not insurer.is_verified:
         raise DomainError(_("请选择平台上已认证的保险机构。"), field="insurer_id")

@@ -137,7 +137,7 @@ def submit_pledge_request(user, data: PledgeInput, *, on: date | None = None) ->
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     ensure_can_act(user)
-    ensure_holds_patents(user.organization)
+    ensure_holds_patents(user.organization, acting=True)
     today = _today(on)
     patents = _check_patents(user, data.patent_ids, today)
     amount = parse_amount(data.amount, "amount")

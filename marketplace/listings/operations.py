@@ -286,7 +286,7 @@ def create_listing(user, data: ListingInput) -> Listing:
     """A draft: any member of the owning organisation may prepare one, verified or not."""
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
-    ensure_holds_patents(user.organization)
+    ensure_holds_patents(user.organization, acting=True)
     patents = _load_patents(user, data.patent_ids)
     validate_terms(data, patents)
     listing = Listing(owner_id=user.organization_id, created_by_id=user.id, kind=data.kind,
