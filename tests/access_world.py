@@ -85,7 +85,7 @@ def build_world(app, client, make) -> dict:
         # Organisations that hold no patents may ask; the holder may not propose a deal to them.
         w["non_holder_thread"] = {
             viewer: inquiry_ops.open_thread(listings[kind], w[viewer], "请问条件？")
-            for viewer, kind in (("bank_a", ListingKind.transfer), ("insurer", ListingKind.licence),
+            for viewer, kind in (("bank_a", ListingKind.transfer), ("insurer", ListingKind.transfer),
                                  ("agency", ListingKind.equity), ("operator", ListingKind.transfer))}
 
         w["appraisal"] = appraisal_ops.attach_appraisal(
