@@ -18,7 +18,7 @@ from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
 from ..urls import external_url
-from ..workflow import apply_transition, move_status, record_creation
+from ..workflow import apply_transition, check_transition, move_status, record_creation
 from .machines import PolicyStatus, PolicyType
 from .operations import _today
 from .policies import InsurancePolicy, InsuredPatent, QuotePatent, QuoteRequest, QuoteStatus
@@ -139,6 +139,7 @@ def issue_policy(policy: InsurancePolicy, user, *, policy_no: str, issued_on: da
     today = _today(on)
     if policy.machine.step(policy.status_value, PolicyStatus.issued.value) is None:
         raise DomainError(_("只有报价中的保单可以出单（当前状态：%(s)s）。", s=policy.status.label))
+    check_transition(policy, PolicyStatus.issued.value, user)  # the insurer, before its data is read
     policy_no = _policy_no(policy_no)
     _check_policy_no_free(policy.insurer_org_id, policy_no, policy.id)
     issued_on = issued_on or today

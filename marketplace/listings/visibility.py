@@ -21,6 +21,8 @@ from .models import Listing, ListingKind, ListingStatus
 
 # Statuses in which a listing is shown beyond its owner (drafts, withdrawn, expired: owner only).
 SHOWN_STATUSES = (ListingStatus.published, ListingStatus.in_negotiation, ListingStatus.closed)
+# Kinds whose shown listings have an audience (financing needs: banks); the others are public.
+AUDIENCE_KINDS = (ListingKind.pledge,)
 
 
 def _signed_in(viewer) -> bool:
@@ -37,16 +39,22 @@ def _pledge_for_bank(bank_org_id: int):
     return and_(Listing.kind == ListingKind.pledge, or_(~behind_request.exists(), sent_to_bank.exists()))
 
 
+def _restricted():
+    """Listings not everyone may see: not out yet (or no longer), or a financing need."""
+    return or_(Listing.status.not_in(SHOWN_STATUSES), Listing.kind.in_(AUDIENCE_KINDS))
+
+
 def visible_to(viewer):
     """SQL condition on `Listing`: the listings `viewer` (a user, an anonymous user or None) may see."""
+    public = ~_restricted()
     if not _signed_in(viewer):
-        return and_(Listing.status.in_(SHOWN_STATUSES), Listing.kind != ListingKind.pledge)
+        return public
     if viewer.is_operator:
         return true()
-    audience = Listing.kind != ListingKind.pledge
+    seen = [public, Listing.owner_id == viewer.organization_id]
     if viewer.organization.kind == OrgKind.bank:
-        audience = or_(audience, _pledge_for_bank(viewer.organization_id))
-    return or_(Listing.owner_id == viewer.organization_id, and_(Listing.status.in_(SHOWN_STATUSES), audience))
+        seen.append(and_(Listing.status.in_(SHOWN_STATUSES), _pledge_for_bank(viewer.organization_id)))
+    return or_(*seen)
 
 
 def can_view(listing: Listing, viewer) -> bool:
@@ -64,9 +72,12 @@ def visible_ids(viewer, listing_ids) -> set[int]:
     return set(db.session.scalars(select(Listing.id).where(Listing.id.in_(ids), visible_to(viewer))))
 
 
-def hidden_ids(viewer, among) -> set[int]:
-    """The listings satisfying `among` (a SQL condition, e.g. "indexed for search") that the viewer
-    may not see: what search subtracts from its documents."""
+def hidden_shown_ids(viewer, among) -> set[int]:
+    """The shown listings satisfying `among` (e.g. "indexed for search": live listings are all
+    shown) that the viewer may not see: what search subtracts from its documents. Among shown
+    listings only those of an audience kind are restricted; saying so lets the database answer
+    from its (status, kind) index instead of reading every live listing."""
     if _signed_in(viewer) and viewer.is_operator:
         return set()
-    return set(db.session.scalars(select(Listing.id).where(among, ~visible_to(viewer))))
+    return set(db.session.scalars(select(Listing.id).where(
+        among, Listing.status.in_(SHOWN_STATUSES), Listing.kind.in_(AUDIENCE_KINDS), ~visible_to(viewer))))

@@ -10,7 +10,7 @@ from flask import url_for
 from markupsafe import Markup, escape
 from whoosh import qparser, query
 
-from ..listings.visibility import hidden_ids
+from ..listings.visibility import hidden_shown_ids
 from .facets import FACETS
 from .index import get_index
 from .indexer import INDEXED
@@ -63,7 +63,7 @@ def text_query(q: str, *, any_term: bool = False) -> query.Query | None:
 def visible_docs(cache, user) -> frozenset[int]:
     """The documents this viewer may see: every indexed listing but those the one visibility rule
     (listings/visibility.py) hides from it. Results, facet counts and totals all start here."""
-    hidden = hidden_ids(user, INDEXED)
+    hidden = hidden_shown_ids(user, INDEXED)
     if not hidden:
         return cache.alive
     return cache.alive - cache.docnums(hidden)
