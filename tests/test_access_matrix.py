@@ -146,7 +146,7 @@ NOT_IN_MATRIX = {
 
 
 @pytest.fixture
-def world(app, client, make):
+def world(app, client, make, fresh_index):
     return build_world(app, client, make)
 
 

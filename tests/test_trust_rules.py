@@ -38,6 +38,8 @@ from .finance_helpers import ledger_count, submit
 
 NON_HOLDERS = ("bank", "insurer", "agency", "regulator")
 
+pytestmark = pytest.mark.usefixtures("fresh_index")
+
 
 @pytest.fixture
 def ctx(app):
@@ -333,6 +335,26 @@ def test_one_visibility_rule_for_the_page_the_sql_and_search(client, pledge_worl
     market = client.get("/listings?kind=pledge").get_data(as_text=True)
     for name in ("sent_to_a", "general_need"):
         assert (f'/listings/{ids[name]}"' in market) is (ids[name] in expected), name
+
+
+def test_search_shows_public_kinds_of_indexed_listings_because_every_indexed_listing_is_shown():
+    from marketplace.listings.models import LIVE_STATUSES
+
+    assert set(LIVE_STATUSES) <= set(visibility.SHOWN_STATUSES)
+
+
+def test_a_search_document_the_database_does_not_confirm_stays_hidden(client, make, pledge_world, app):
+    """Fail closed: a pledge document whose listing is gone (or never committed) is shown to nobody."""
+    from marketplace.search.index import get_index
+    from marketplace.search.schema import document
+
+    listing = pledge_world["general_need"]
+    ghost = document(listing) | {"id": "987654321", "name": "幽灵融资需求"}
+    get_index(app.config["SEARCH_INDEX_DIR"]).apply([ghost], [])
+    for viewer in ("bank_a", "operator", "uni"):
+        login(client, pledge_world[viewer])
+        ids = {r["id"] for r in client.get("/api/v1/search?kind=pledge&per_page=50").get_json()["results"]}
+        assert 987654321 not in ids and listing.id in ids, viewer
 
 
 def test_public_statistics_count_only_what_the_public_sees(client, pledge_world):

@@ -72,12 +72,11 @@ def visible_ids(viewer, listing_ids) -> set[int]:
     return set(db.session.scalars(select(Listing.id).where(Listing.id.in_(ids), visible_to(viewer))))
 
 
-def hidden_shown_ids(viewer, among) -> set[int]:
-    """The shown listings satisfying `among` (e.g. "indexed for search": live listings are all
-    shown) that the viewer may not see: what search subtracts from its documents. Among shown
-    listings only those of an audience kind are restricted; saying so lets the database answer
-    from its (status, kind) index instead of reading every live listing."""
-    if _signed_in(viewer) and viewer.is_operator:
-        return set()
+def visible_audience_ids(viewer, among) -> set[int]:
+    """The listings of an audience kind satisfying `among` (e.g. "indexed for search") that the
+    viewer may see. Search shows every other indexed listing (live, of a public kind: everyone's)
+    and, of the audience kinds, only these: a document whose listing the database does not
+    confirm stays hidden. Asking for the audience kinds alone lets the database answer from its
+    (status, kind) index instead of reading every live listing."""
     return set(db.session.scalars(select(Listing.id).where(
-        among, Listing.status.in_(SHOWN_STATUSES), Listing.kind.in_(AUDIENCE_KINDS), ~visible_to(viewer))))
+        among, Listing.kind.in_(AUDIENCE_KINDS), visible_to(viewer))))

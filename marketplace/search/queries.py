@@ -10,7 +10,7 @@ from flask import url_for
 from markupsafe import Markup, escape
 from whoosh import qparser, query
 
-from ..listings.visibility import hidden_shown_ids
+from ..listings.visibility import AUDIENCE_KINDS, visible_audience_ids
 from .facets import FACETS
 from .index import get_index
 from .indexer import INDEXED
@@ -61,12 +61,14 @@ def text_query(q: str, *, any_term: bool = False) -> query.Query | None:
 
 
 def visible_docs(cache, user) -> frozenset[int]:
-    """The documents this viewer may see: every indexed listing but those the one visibility rule
-    (listings/visibility.py) hides from it. Results, facet counts and totals all start here."""
-    hidden = hidden_shown_ids(user, INDEXED)
-    if not hidden:
+    """The documents this viewer may see, by the one visibility rule (listings/visibility.py):
+    indexed listings of a public kind, and of the audience kinds (pledge needs) those the rule
+    grants this viewer. Results, facet counts and totals all start here."""
+    restricted = frozenset().union(*(cache.docs_with("kind", kind.value) for kind in AUDIENCE_KINDS))
+    if not restricted:
         return cache.alive
-    return cache.alive - cache.docnums(hidden)
+    allowed = cache.docnums(visible_audience_ids(user, INDEXED))
+    return cache.alive - (restricted - allowed)
 
 
 @dataclass
