@@ -383,3 +383,11 @@ def test_saved_search_digests_follow_the_rule(make, pledge_world):
 def test_a_withdrawn_listing_is_no_longer_shown_to_others(pledge_world):
     assert pledge_world["withdrawn"].status == ListingStatus.withdrawn
     assert not pledge_world["withdrawn"].can_view(pledge_world["other"])
+
+
+@pytest.mark.parametrize("kind, offered", [("enterprise", True), ("university", False), ("bank", False)])
+def test_the_search_page_offers_a_demand_to_those_who_may_post_one(client, make, ctx, kind, offered):
+    """Demand.can_create decides, not a kind retyped in the template."""
+    login(client, make.user(kind=kind))
+    html = client.get("/search", query_string={"q": "量子隧穿 茶叶"}).get_data(as_text=True)
+    assert ('href="/demands/new"' in html) is offered
