@@ -2,7 +2,8 @@
 
 Every surface asks it: the listing page (`Listing.can_view`), the market list, search and the
 search API (results, facet counts, totals), demand matching and digests, the patent pages, the
-public statistics and the dashboard. A new surface imports `visible_to`; it never restates it.
+public statistics (the dashboard counts reviews and deals, not listings). A new surface imports
+`visible_to`; it never restates it.
 
 - The owner (and the platform operator) sees every listing of its own, in any status.
 - Others see a listing only once it is out: published, in negotiation, or closed by a deal.
