@@ -30,6 +30,11 @@ from .errors import Conflict, DomainError, PermissionDenied
 from .extensions import db
 from .ledger import operations as ledger
 
+# The actor of a step the platform takes by itself (`flask finance lapse-policies`, side effects
+# of another step): no user. Only steps whose `by` includes SYSTEM accept it.
+PLATFORM = None
+SYSTEM = "system"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -103,7 +108,7 @@ def _step_roles(step: Step) -> set[str]:
 
 
 def _allowed(step: Step, roles: set[str]) -> bool:
-    return bool(_step_roles(step) & roles)
+    return bool((_step_roles(step) - {SYSTEM}) & roles)
 
 
 def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | None = None,
@@ -213,15 +218,19 @@ def check_transition(subject: Workflowed, target: str, actor) -> Step:
     if step is None:
         raise DomainError(_("当前状态下不能执行此操作（%(source)s → %(target)s）。",
                             source=_label(subject, source), target=_label(subject, target)))
-    # The platform (actor None) may take steps open to "system", e.g. closing the other
-    # banks' reviews once one bank registers the pledge.
-    by_platform = step.by == "system" or (actor is None and "system" in _step_roles(step))
-    if not by_platform:
-        if actor is None or not actor.is_authenticated:
-            raise PermissionDenied(_("请先登录。"))
-        if not _allowed(step, subject.roles_of(actor)):
-            raise PermissionDenied(_("您不是可以执行此步骤的一方。"))
-        ensure_can_act(actor)
+    if actor is PLATFORM:
+        # The platform itself (a scheduled job, or a consequence of another step such as closing
+        # the other banks' reviews once one bank registers the pledge) takes only "system" steps.
+        if SYSTEM not in _step_roles(step):
+            raise PermissionDenied(_("此步骤须由当事方执行。"))
+        return step
+    # A signed-in user takes a step only when the subject grants one of the step's roles; "system"
+    # is never such a role, so a step marked system alone is out of reach of every route.
+    if not actor.is_authenticated:
+        raise PermissionDenied(_("请先登录。"))
+    if not (_step_roles(step) - {SYSTEM}) & subject.roles_of(actor):
+        raise PermissionDenied(_("您不是可以执行此步骤的一方。"))
+    ensure_can_act(actor)
     return step
 
 

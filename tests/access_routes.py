@@ -25,7 +25,11 @@ GET_ROUTES = {
     "inquiries.ask": lambda w: f"/listings/{w['listing'][L.licence].id}/inquire",
     # search and demands
     "search.page": lambda w: "/search?q=矩阵",
+    "search.page[no q]": lambda w: "/search",
+    "search.page[facet only]": lambda w: "/search?kind=pledge",
     "api.search_api": lambda w: "/api/v1/search?q=矩阵",
+    "api.search_api[no q]": lambda w: "/api/v1/search",
+    "api.search_api[facet only]": lambda w: "/api/v1/search?kind=pledge",
     "search.saved_list": lambda w: "/search/saved",
     "demands.mine": lambda w: "/demands/",
     "demands.new": lambda w: "/demands/new",

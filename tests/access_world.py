@@ -25,6 +25,15 @@ from .finance_helpers import PDF, PNG, submit, upload
 VIEWERS = ("anonymous", "uni", "uni2", "sme", "other", "bank_a", "bank_b", "insurer", "agency", "operator",
            "unverified")
 
+# Unique words in the titles of the private listings: the search pages and the API show each to
+# exactly these viewers (SPEC §3 "Who sees what") and to nobody else, with or without a query.
+MARKERS = {"request_a": "甲行秘标", "request_b": "乙行秘标", "general": "通用秘标"}
+MARKER_SEEN_BY = {
+    "request_a": {"sme", "bank_a", "operator"},  # a pledge request sent to bank A only
+    "request_b": {"sme", "bank_b", "operator"},  # … and one sent to bank B only
+    "general": {"uni", "bank_a", "bank_b", "operator"},  # a financing need for every bank
+}
+
 IMPORT_CSV = "申请号,专利名称,主分类号,申请日\nCN202211740332.4,一种图像去噪方法,G06T5/00,2022-12-30\n".encode()
 
 
@@ -44,7 +53,10 @@ def build_world(app, client, make) -> dict:
                                     role=OrgRole.admin)
         uni, sme = w["uni"], w["sme"]
 
-        listings = {kind: make.listing(uni, kind=kind) for kind in ListingKind}
+        # The general financing need (behind no request, for every bank) carries a marker word.
+        listings = {kind: make.listing(uni, kind=kind, **({"title": f"矩阵通用融资需求{MARKERS['general']}"}
+                                                          if kind == ListingKind.pledge else {}))
+                    for kind in ListingKind}
         w["listing"] = listings
         w["draft"] = make.listing(uni, kind=ListingKind.transfer, publish=False, title="矩阵草稿")
         w["unlisted_patent"] = make.patent(uni.organization, title="矩阵未挂牌专利")
@@ -54,9 +66,10 @@ def build_world(app, client, make) -> dict:
         w["listed_patent"] = listings[ListingKind.transfer].patents[0]
 
         # Pledge: one request to bank A only (with a document), one to bank B: a review per bank.
-        w["pledge_patent"] = make.patent(sme.organization, title="矩阵质押专利")
+        # Their listings' titles carry the patent titles, and so the marker words.
+        w["pledge_patent"] = make.patent(sme.organization, title=f"矩阵质押专利{MARKERS['request_a']}")
         w["request_a"] = submit(sme, [w["bank_a"]], [w["pledge_patent"]], uploads=[upload(PDF, "报表.pdf")])
-        w["request_b"] = submit(sme, [w["bank_b"]], [make.patent(sme.organization)])
+        w["request_b"] = submit(sme, [w["bank_b"]], [make.patent(sme.organization, title=f"矩阵乙行专利{MARKERS['request_b']}")])
         w["review_a"], w["review_b"] = w["request_a"].reviews[0], w["request_b"].reviews[0]
         w["pledge_doc"] = w["request_a"].documents[0]
 
@@ -69,6 +82,11 @@ def build_world(app, client, make) -> dict:
         w["deal_doc"] = deal_ops.attach_document(w["deal"]["transfer"], uni, upload(PDF, "合同.pdf"), "合同")
         w["other_deal_doc"] = deal_ops.attach_document(w["deal"]["licence"], sme, upload(PNG, "凭证.png"), "付款凭证")
         w["thread"] = inquiry_ops.open_thread(listings[ListingKind.equity], w["other"], "请问入股条件？")
+        # Organisations that hold no patents may ask; the holder may not propose a deal to them.
+        w["non_holder_thread"] = {
+            viewer: inquiry_ops.open_thread(listings[kind], w[viewer], "请问条件？")
+            for viewer, kind in (("bank_a", ListingKind.transfer), ("insurer", ListingKind.transfer),
+                                 ("agency", ListingKind.equity), ("operator", ListingKind.transfer))}
 
         w["appraisal"] = appraisal_ops.attach_appraisal(
             w["agency"], patent_number=w["pledge_patent"].number, amount="8000000", method="income",
@@ -77,6 +95,10 @@ def build_world(app, client, make) -> dict:
         w["policy"] = insurance_ops.record_policy(w["insurer"], insurance_ops.PolicyInput(
             insured_org_id=sme.organization_id, patent_ids=[insured.id], policy_type=PolicyType.enforcement,
             premium="12000", coverage="1000000", starts_on=today(), ends_on=today() + timedelta(days=365)))
+        w["issued_policy"] = insurance_ops.record_policy(w["insurer"], insurance_ops.PolicyInput(
+            insured_org_id=sme.organization_id, patent_ids=[insured.id], policy_type=PolicyType.enforcement,
+            premium="8000", coverage="500000", starts_on=today(), ends_on=today() + timedelta(days=365),
+            issue_now=True, policy_no="MATRIX-1"))
         w["quote"] = insurance_ops.request_quote(sme, insurer_id=w["insurer"].organization_id,
                                                  patent_ids=[make.patent(sme.organization).id],
                                                  policy_type=PolicyType.enforcement, coverage_wanted="500000")

@@ -158,6 +158,20 @@ def _transaction(request, app):
 
 
 @pytest.fixture
+def fresh_index(app, tmp_path):
+    """An empty search index of the test's own: the database is rolled back, the index would not
+    be (and on PostgreSQL ids are not reused, so another test's documents would linger)."""
+    from marketplace.search.index import get_index
+
+    previous = app.config["SEARCH_INDEX_DIR"]
+    app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search_index")
+    yield tmp_path / "search_index"
+    with app.app_context():
+        get_index(app.config["SEARCH_INDEX_DIR"]).close()
+    app.config["SEARCH_INDEX_DIR"] = previous
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

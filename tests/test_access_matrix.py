@@ -8,6 +8,7 @@ Another organisation's private object is a 404; an operator-only page is a 403 f
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -27,7 +28,7 @@ from marketplace.patents.models import Patent
 from marketplace.search.models import SavedSearch
 
 from .access_routes import GET_ROUTES
-from .access_world import VIEWERS, build_world, sign_in_as
+from .access_world import MARKER_SEEN_BY, MARKERS, VIEWERS, build_world, sign_in_as
 from .finance_helpers import PDF
 
 
@@ -56,13 +57,17 @@ EXPECTED = {
     "listings.edit[published]": row(403, anonymous='login', uni=200),
     "listings.publish[draft]": row(404, anonymous='login', uni=200, operator=403),
     "listings.withdraw[published]": row(403, anonymous='login', uni=200, operator=200),
-    "listings.mine": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
-    "listings.new": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
+    "listings.mine": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, agency=403, operator=403),
+    "listings.new": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, agency=403, operator=403),
     "deals.accept": row(200, anonymous='login'),
     "deals.propose": row(200, anonymous='login', uni=404),
     "inquiries.ask": row(200, anonymous='login'),
     "search.page": row(200),
+    "search.page[no q]": row(200),
+    "search.page[facet only]": row(200),
     "api.search_api": row(200),
+    "api.search_api[no q]": row(200),
+    "api.search_api[facet only]": row(200),
     "search.saved_list": row(200, anonymous='login'),
     "demands.mine": row(200, anonymous='login'),
     "demands.new": row(403, anonymous='login', sme=200, other=200, unverified=200),
@@ -75,15 +80,15 @@ EXPECTED = {
     "patents.detail[unlisted]": row(404, anonymous=404, uni=200, operator=200),
     "patents.detail[pledged]": row(404, anonymous=404, sme=200, bank_a=200, operator=200),
     "patents.edit": row(404, anonymous='login', uni=200, operator=403),
-    "patents.mine": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
-    "patents.new": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
+    "patents.mine": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, agency=403, operator=403),
+    "patents.new": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, agency=403, operator=403),
     # An ownership claim: the claimant and the operator only.
     "patents.claim": row(404, anonymous='login', uni=200, operator=200),
     "patents.claim_evidence": row(404, anonymous='login', uni=200, operator=200),
     "patents.claims_queue": row(403, anonymous='login', operator=200),
     "finance.valuation[unlisted]": row(404, anonymous='login', uni=200, operator=200),
     "finance.valuation[pledged]": row(404, anonymous='login', sme=200, bank_a=200, agency=200, operator=200),
-    "patent_import.start": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, operator=403),
+    "patent_import.start": row(200, anonymous='login', bank_a=403, bank_b=403, insurer=403, agency=403, operator=403),
     "patent_import.job": row(404, anonymous='login', uni=200),
     "patent_import.status": row(404, anonymous='login', uni=200),
     "patent_import.report_csv": row(404, anonymous='login', uni=200),
@@ -141,7 +146,7 @@ NOT_IN_MATRIX = {
 
 
 @pytest.fixture
-def world(app, client, make):
+def world(app, client, make, fresh_index):
     return build_world(app, client, make)
 
 
@@ -202,6 +207,37 @@ def test_private_names_stay_off_pages_of_strangers(client, world):
             html = client.get(page).get_data(as_text=True)
             for secret in secrets:
                 assert secret not in html, (viewer, page, secret)
+
+
+# The search surfaces, with a query that hits the private listings and without one.
+SEARCH_PAGES = ["/search?q=矩阵", "/search?q=融资", "/search", "/search?kind=pledge", "/api/v1/search?q=矩阵",
+                "/api/v1/search?q=融资", "/api/v1/search", "/api/v1/search?kind=pledge",
+                "/api/v1/search?q=秘标", "/listings?kind=pledge", "/listings"]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_search_shows_each_private_listing_exactly_to_those_who_may_see_it(client, world, viewer):
+    """No bank finds a pledge request it was not sent: not in the results, the facet counts or the
+    totals, on the search page, the API or the market list."""
+    sign_in_as(client, world, viewer)
+    for page in SEARCH_PAGES:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        body = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else response.get_data(as_text=True)
+        for name, marker in MARKERS.items():
+            assert (marker in body) is (viewer in MARKER_SEEN_BY[name]), (viewer, page, name)
+        assert "矩阵草稿" not in body, (viewer, page)  # a draft is in no search, not even its owner's
+    seen = {name for name, who in MARKER_SEEN_BY.items() if viewer in who}
+    answer = client.get("/api/v1/search?kind=pledge&per_page=50").get_json()
+    assert answer["total"] == len(answer["results"]) == len(seen)
+    everything = client.get("/api/v1/search?per_page=50").get_json()
+    pledge_count = {v["value"]: v["count"] for v in everything["facets"]["kind"]}.get("pledge", 0)
+    assert pledge_count == len(seen)
+    assert everything["total"] == len(everything["results"])
+    owners = {hit["id"] for hit in everything["results"] if hit["kind"] == "pledge"}
+    expected = {world["request_a"].listing_id: "request_a", world["request_b"].listing_id: "request_b",
+                world["listing"][ListingKind.pledge].id: "general"}
+    assert {expected[i] for i in owners} == seen
 
 
 # --- POST: a stranger changes nothing ---------------------------------------------------------
@@ -266,6 +302,20 @@ POSTS = [
     ("finance.issue_policy by the insured", "sme", lambda w: f"/finance/insurance/policies/{w['policy'].id}/issue",
      {"policy_no": "HACK-1"}, 403),  # a party who sees the policy but may not issue it
     ("finance.withdraw_quote", "other", lambda w: f"/finance/insurance/policies/{w['policy'].id}/withdraw", {}, 404),
+    # Ending an issued policy is the insurer's step (or the end-date job's): not the insured's, not the operator's.
+    ("finance.withdraw_quote[issued] by the insured", "sme",
+     lambda w: f"/finance/insurance/policies/{w['issued_policy'].id}/withdraw", {}, 403),
+    ("finance.withdraw_quote[issued] by the operator", "operator",
+     lambda w: f"/finance/insurance/policies/{w['issued_policy'].id}/withdraw", {}, 403),
+    ("finance.withdraw_quote[quoted] by the insured", "sme",
+     lambda w: f"/finance/insurance/policies/{w['policy'].id}/withdraw", {}, 403),
+    # A holder proposes no deal to an organisation that holds no patents, from any thread.
+    *[(f"deals.propose[holder to {asker}, from its thread]", "uni",
+       lambda w, asker=asker: f"/listings/{w['non_holder_thread'][asker].listing_id}/propose",
+       lambda w, asker=asker: {"thread_id": str(w["non_holder_thread"][asker].id), "amount": "1000", "terms": "x"},
+       409) for asker in ("bank_a", "insurer", "agency", "operator")],
+    ("deals.propose[bank, from a listing]", "bank_a",
+     lambda w: f"/listings/{w['listing'][ListingKind.transfer].id}/propose", {"amount": "1000", "terms": "x"}, 409),
     ("finance.appraisals", "bank_a", lambda w: "/finance/appraisals",
      {"patent_number": "x", "amount": "1", "method": "income"}, 403),
     ("finance.new_policy", "sme", lambda w: "/finance/insurance/policies/new", {"premium": "1"}, 403),
@@ -284,7 +334,8 @@ POSTS = [
 def test_a_strangers_post_changes_nothing(client, world, name, viewer, url, data, status):
     before = snapshot()
     sign_in_as(client, world, viewer)
-    response = client.post(url(world), data=data, content_type="multipart/form-data")
+    response = client.post(url(world), data=data(world) if callable(data) else data,
+                           content_type="multipart/form-data")
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert snapshot() == before
 

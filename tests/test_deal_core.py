@@ -166,7 +166,7 @@ def test_equity_completion_moves_patents_to_the_investee(make, uni, sme):
 @pytest.mark.parametrize("kind", ["bank", "insurer", "agency"])
 def test_banks_insurers_and_agencies_do_not_take_licences_or_buy_patents(make, uni, kind):
     listing = make.listing(uni, kind=ListingKind.transfer)
-    with pytest.raises(DomainError, match="不作为许可、转让或入股的一方"):
+    with pytest.raises(DomainError, match="不持有专利，不能作为许可、转让、入股、投保或出质的一方"):
         ops.propose_deal(listing, make.user(kind=kind), amount="500000")
     assert db.session.scalar(db.select(db.func.count()).select_from(Deal)) == 0
 

@@ -28,6 +28,15 @@ class OrgKind(enum.StrEnum):
     def label(self) -> str:
         return str(ORG_KIND_LABELS[self])
 
+    @property
+    def holds_patents(self) -> bool:
+        """SPEC §3 "Who holds what": this kind owns patents and may be a party to a deal on them
+        (licensee, assignee, equity partner, insured holder, pledgor)."""
+        return self in PATENT_HOLDER_KINDS
+
+
+# The one list of kinds that hold patents; banks, insurers, agencies and the regulator never do.
+PATENT_HOLDER_KINDS = (OrgKind.university, OrgKind.institute, OrgKind.enterprise)
 
 ORG_KIND_LABELS = {
     OrgKind.university: _l("高校"),
@@ -100,6 +109,10 @@ class Organization(db.Model):
     @property
     def is_verified(self) -> bool:
         return self.status == OrgStatus.verified
+
+    @property
+    def holds_patents(self) -> bool:
+        return self.kind.holds_patents
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name!r} {self.kind.value}>"

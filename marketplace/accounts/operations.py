@@ -32,6 +32,19 @@ def ensure_can_act(user) -> None:
         raise NotVerified()
 
 
+def ensure_holds_patents(organization, field: str | None = None, *, acting: bool = False) -> None:
+    """The one gate for being a party on patents (SPEC §3 "Who holds what"): owner, licensee,
+    assignee, equity partner, insured holder, pledgor. Banks, insurers, agencies and the
+    regulator take part only in their own role (lender, insurer, appraiser, operator).
+    `acting`: the organisation is the user's own, asking to do what its kind may not (403);
+    otherwise it is a party chosen for a deal (409)."""
+    if organization is None or not organization.holds_patents:
+        kind = organization.kind.label if organization is not None else ""
+        message = _("%(kind)s不持有专利，不能作为许可、转让、入股、投保或出质的一方：银行请在“质押审批”办理，"
+                    "保险机构在“保单”办理。", kind=kind)
+        raise (PermissionDenied if acting else DomainError)(message, field=field)
+
+
 def ensure_operator(user) -> None:
     if not (user.is_authenticated and user.is_operator):
         raise PermissionDenied(_("只有平台运营人员可以执行此操作。"))

@@ -20,10 +20,15 @@ from ..patents.models import (
 from ..types import utcnow
 from ..urls import external_url
 from . import recordation
-from .models import Deal, DealKind, DealStatus
+from .models import ENDINGS, Deal, DealKind, DealStatus
+from .operations import check_parties
 
 
 def on_enter(deal: Deal, status: str, actor, data: dict) -> None:
+    if status not in ENDINGS:
+        # Every step forward (a counter-offer, agreeing, completing, paying, recording) asks
+        # again who may be a party, so no deal started by another path can make a bank an owner.
+        check_parties(deal.holder, deal.counterparty)
     handler = HANDLERS.get(status)
     if handler is not None:
         handler(deal, actor, data)

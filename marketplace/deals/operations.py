@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 
 from ..accounts.models import OrgKind
-from ..accounts.operations import ensure_can_act
+from ..accounts.operations import ensure_can_act, ensure_holds_patents
 from ..dates import business_today
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
@@ -37,28 +37,47 @@ def _lock_listing(listing_id: int) -> Listing:
     return listing
 
 
-# Who takes a licence, buys a patent or takes it in as equity: enterprises, universities, institutes.
-DEAL_PARTY_KINDS = (OrgKind.enterprise, OrgKind.university, OrgKind.institute)
+def check_parties(holder_org, counterparty_org) -> None:
+    """Both sides of a licence, transfer or equity deal hold patents (SPEC §3): asked when a deal
+    is proposed or accepted and again at every step that moves it forward, whichever page it
+    came from (a listing, an inquiry thread, a counter-offer)."""
+    if holder_org.id == counterparty_org.id:
+        raise DomainError(_("不能与本机构自己的挂牌成交。"))
+    ensure_holds_patents(holder_org)
+    ensure_holds_patents(counterparty_org)
 
 
 def _check_counterparty(listing: Listing, user) -> None:
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     ensure_can_act(user)
-    if listing.owner_id == user.organization_id:
-        raise DomainError(_("不能与本机构自己的挂牌成交。"))
-    if user.organization.kind not in DEAL_PARTY_KINDS:
-        raise DomainError(_("%(kind)s不作为许可、转让或入股的一方：银行请在“质押审批”办理，保险机构在“保单”办理。",
-                            kind=user.organization.kind.label))
+    check_parties(listing.owner, user.organization)
     _check_listing_live(listing)
 
 
-def proposal_refusal(listing: Listing, user) -> str | None:
-    """Why this user may not propose a deal on this listing now, or None (asked without writing)."""
+def _check_holder_offer(listing: Listing, user, counterparty_org) -> None:
+    """The holder proposes to an organisation that asked about the listing."""
+    if listing.owner_id != user.organization_id:
+        raise PermissionDenied(_("只有挂牌方可以向对方提出提议。"))
+    ensure_can_act(user)
+    check_parties(listing.owner, counterparty_org)
+    if not counterparty_org.is_verified:
+        raise DomainError(_("对方机构尚未通过平台审核，不能作为交易一方。"))
+    _check_listing_live(listing)
+
+
+def proposal_refusal(listing: Listing, user, counterparty_org=None) -> str | None:
+    """Why this user may not propose a deal on this listing now (the holder: to `counterparty_org`),
+    or None — the checks propose_deal makes, asked without writing."""
     if listing.kind not in NEGOTIABLE_KINDS:
         return _("该挂牌不接受议价提议。")
+    if not getattr(user, "is_authenticated", False):
+        return _("请先登录。")
     try:
-        _check_counterparty(listing, user)
+        if counterparty_org is not None:
+            _check_holder_offer(listing, user, counterparty_org)
+        else:
+            _check_counterparty(listing, user)
     except DomainError as error:
         return error.message
     return None
@@ -189,14 +208,7 @@ def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, term
         raise PermissionDenied(_("请先登录。"))
     by_holder = counterparty_org is not None
     if by_holder:
-        if listing.owner_id != user.organization_id:
-            raise PermissionDenied(_("只有挂牌方可以向对方提出提议。"))
-        ensure_can_act(user)
-        if counterparty_org.id == listing.owner_id:
-            raise DomainError(_("不能与本机构自己的挂牌成交。"))
-        if not counterparty_org.is_verified or counterparty_org.kind == OrgKind.regulator:
-            raise DomainError(_("对方机构尚未通过平台审核，不能作为交易一方。"))
-        _check_listing_live(listing)
+        _check_holder_offer(listing, user, counterparty_org)
         counterparty_id = counterparty_org.id
     else:
         _check_counterparty(listing, user)

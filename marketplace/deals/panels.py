@@ -14,13 +14,9 @@ from .inquiries.models import unread_counts
 from .models import Deal
 
 
-def _party(user) -> bool:
-    return user.organization.kind.value != "regulator"
-
-
 @panel_source
 def deals_waiting(user) -> list[Panel]:
-    if not _party(user):
+    if not user.organization.holds_patents:
         return []
     org_id = user.organization_id
     waiting = db.session.scalar(db.select(func.count()).select_from(Deal).where(Deal.waiting_on_org(org_id))) or 0

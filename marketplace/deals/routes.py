@@ -206,8 +206,9 @@ def propose(listing_id: int):
     if outcome.done:
         flash(_("提议已提交：交易 #%(id)d。", id=outcome.result.id), "success")
         return redirect(url_for("deals.detail", deal_id=outcome.result.id))
+    refusal = operations.proposal_refusal(listing, current_user, counterparty) if request.method == "GET" else None
     return render_template("deals/propose.html", listing=listing, form=form, thread=thread,
-                           counterparty=counterparty), outcome.status
+                           counterparty=counterparty, refusal=refusal), outcome.status
 
 
 def _thread_for(listing, thread_id) -> Thread | None:

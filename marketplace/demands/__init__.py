@@ -10,7 +10,8 @@ from . import models, routes  # noqa: E402,F401
 
 def init_app(app):
     from .. import nav
+    from ..patents.models import may_hold_patents
 
-    nav.add(_l("技术需求"), "demands.mine", nav.of_kind("enterprise"), order=6)
-    nav.add(_l("需求匹配"), "demands.answers", nav.of_kind("university", "institute", "enterprise"), order=21,
+    nav.add(_l("技术需求"), "demands.mine", models.Demand.can_create, order=6)
+    nav.add(_l("需求匹配"), "demands.answers", may_hold_patents, order=21,
             section="user")

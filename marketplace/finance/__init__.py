@@ -10,15 +10,12 @@ bp = Blueprint("finance", __name__)
 from . import models, policies, routes, insurance_routes  # noqa: E402,F401,I001
 
 
-def _holder(user) -> bool:
-    return nav.of_kind("enterprise", "university", "institute")(user)
-
-
 def init_app(app):
+    from ..patents.models import may_hold_patents
     from . import demo, panels  # noqa: F401  (register the demo step and dashboard panels)
     from .commands import finance_cli
 
-    nav.add(_l("质押融资"), "finance.my_requests", _holder, order=40)
+    nav.add(_l("质押融资"), "finance.my_requests", may_hold_patents, order=40)
     nav.add(_l("质押审批"), "finance.review_queue", nav.of_kind("bank"), order=40)
     nav.add(_l("保单"), "finance.insurance_home", nav.of_kind("insurer"), order=40)
     nav.add(_l("价值评估"), "finance.appraisals", nav.of_kind("agency"), order=40)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Organization, OrgKind, OrgStatus
-from ..accounts.operations import ensure_can_act
+from ..accounts.operations import ensure_can_act, ensure_holds_patents
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..money import parse_money
@@ -18,12 +18,10 @@ from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
 from ..urls import external_url
-from ..workflow import apply_transition, move_status, record_creation
+from ..workflow import apply_transition, check_transition, move_status, record_creation
 from .machines import PolicyStatus, PolicyType
 from .operations import _today
 from .policies import InsurancePolicy, InsuredPatent, QuotePatent, QuoteRequest, QuoteStatus
-
-HOLDER_KINDS = (OrgKind.enterprise, OrgKind.university, OrgKind.institute)
 
 
 @dataclass
@@ -87,8 +85,9 @@ def record_policy(user, data: PolicyInput, *, on: date | None = None) -> Insuran
             raise DomainError(_("该询价不存在或已答复。"))
         data.insured_org_id = quote.requester_org_id
     insured = db.session.get(Organization, data.insured_org_id) if data.insured_org_id else None
-    if insured is None or insured.kind not in HOLDER_KINDS or insured.id == user.organization_id:
+    if insured is None or insured.id == user.organization_id:
         raise DomainError(_("请选择被保险机构（专利权人）。"), field="insured_org_id")
+    ensure_holds_patents(insured, field="insured_org_id")
     patents = _insured_patents(insured, data.patent_ids, today)
     premium = parse_money(data.premium, "premium")
     coverage = parse_money(data.coverage, "coverage")
@@ -140,6 +139,7 @@ def issue_policy(policy: InsurancePolicy, user, *, policy_no: str, issued_on: da
     today = _today(on)
     if policy.machine.step(policy.status_value, PolicyStatus.issued.value) is None:
         raise DomainError(_("只有报价中的保单可以出单（当前状态：%(s)s）。", s=policy.status.label))
+    check_transition(policy, PolicyStatus.issued.value, user)  # the insurer, before its data is read
     policy_no = _policy_no(policy_no)
     _check_policy_no_free(policy.insurer_org_id, policy_no, policy.id)
     issued_on = issued_on or today
@@ -159,9 +159,11 @@ def issue_policy(policy: InsurancePolicy, user, *, policy_no: str, issued_on: da
 
 
 def withdraw_quote(policy: InsurancePolicy, user, *, on: date | None = None):
+    """The insurer withdraws its quote, or ends an issued policy; the machine refuses anyone else."""
     today = _today(on)
+    reason = "quote_withdrawn" if policy.status == PolicyStatus.quoted else "ended_by_insurer"
     return apply_transition(policy, PolicyStatus.lapsed.value, user, occurred_on=today,
-                            data={"lapsed_on": today, "reason": "quote_withdrawn"})
+                            data={"lapsed_on": today, "reason": reason})
 
 
 def lapse_policies(today: date | None = None) -> list[InsurancePolicy]:
@@ -181,8 +183,7 @@ def lapse_policies(today: date | None = None) -> list[InsurancePolicy]:
 def request_quote(user, *, insurer_id: int, patent_ids: list[int], policy_type: PolicyType,
                   coverage_wanted=None, message: str = "", on: date | None = None) -> QuoteRequest:
     ensure_can_act(user)
-    if user.organization.kind not in HOLDER_KINDS:
-        raise PermissionDenied(_("只有专利权人可以申请保险报价。"))
+    ensure_holds_patents(user.organization, acting=True)
     insurer = db.session.get(Organization, insurer_id) if insurer_id else None
     if insurer is None or insurer.kind != OrgKind.insurer or not insurer.is_verified:
         raise DomainError(_("请选择平台上已认证的保险机构。"), field="insurer_id")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import Organization, OrgKind, OrgStatus
+from ..accounts.models import PATENT_HOLDER_KINDS, Organization, OrgKind, OrgStatus
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..patents.models import Patent
@@ -17,9 +17,6 @@ from . import bp, forms, insurance
 from .appraisals import patent_by_number
 from .machines import PolicyStatus, PolicyType
 from .policies import InsurancePolicy, QuotePatent, QuoteRequest, QuoteStatus
-
-HOLDER_KINDS = insurance.HOLDER_KINDS
-
 
 # What a row shows (parties, patents, the answering policy), loaded with the page, not per row.
 QUOTE_ROW = (joinedload(QuoteRequest.requester), joinedload(QuoteRequest.policy),
@@ -45,7 +42,7 @@ def insurance_home():
         page = db.paginate(query.order_by(InsurancePolicy.starts_on.desc(), InsurancePolicy.id.desc()), per_page=25)
         return render_template("finance/insurance_insurer.html", quotes=quotes, page=page, status=status,
                                statuses=PolicyStatus)
-    if kind not in HOLDER_KINDS:
+    if not kind.holds_patents:
         abort(403)
     quotes = db.session.scalars(db.select(QuoteRequest).options(*QUOTE_ROW)
                                 .where(QuoteRequest.requester_org_id == org_id)
@@ -59,7 +56,7 @@ def insurance_home():
 @bp.route("/finance/insurance/quotes/new", methods=["GET", "POST"])
 @login_required
 def new_quote():
-    if current_user.organization.kind not in HOLDER_KINDS:
+    if not current_user.organization.holds_patents:
         abort(403)
     form = forms.QuoteRequestForm()
     form.insurer_id.choices = [(o.id, o.name) for o in insurance.verified_insurers()]
@@ -96,7 +93,7 @@ def new_policy():
     if current_user.organization.kind != OrgKind.insurer:
         abort(403)
     form = forms.PolicyForm()
-    holders = db.session.scalars(db.select(Organization).where(Organization.kind.in_(HOLDER_KINDS),
+    holders = db.session.scalars(db.select(Organization).where(Organization.kind.in_(PATENT_HOLDER_KINDS),
                                                               Organization.status == OrgStatus.verified)
                                  .order_by(Organization.name)).all()
     form.insured_org_id.choices = [(o.id, o.name) for o in holders]
@@ -170,6 +167,7 @@ def issue_policy(policy_id: int):
 @login_required
 def withdraw_quote(policy_id: int):
     policy = load_policy(policy_id)
-    insurance.withdraw_quote(policy, current_user)  # a refusal is the 409 page
-    flash(_("报价已撤销。"), "info")
+    was_quote = policy.status == PolicyStatus.quoted
+    insurance.withdraw_quote(policy, current_user)  # a refusal is the 409 page (403: not the insurer)
+    flash(_("报价已撤销。") if was_quote else _("保单已终止。"), "info")
     return redirect(url_for("finance.policy_detail", policy_id=policy.id))

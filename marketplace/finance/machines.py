@@ -107,9 +107,10 @@ INSURANCE_MACHINE = Machine(
     terminal={"lapsed"},
     steps=[
         Step("quoted", "issued", "insurer", _l("出单"), needs=("policy_no", "issued_on")),
-        # An unanswered quote is withdrawn by the insurer or lapses with its period; a policy
-        # lapses at its end date (`flask finance lapse-policies`).
+        # An unanswered quote is withdrawn by the insurer or lapses with its period; a policy is
+        # ended by the insurer (SPEC §4) or lapses at its end date (`flask finance lapse-policies`).
+        # Never by the insured or the operator: neither holds the "insurer" role.
         Step("quoted", "lapsed", "insurer|system", _l("撤销报价")),
-        Step("issued", "lapsed", "system", _l("到期失效")),
+        Step("issued", "lapsed", "insurer|system", _l("终止保单")),
     ],
 )

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 
 from ..accounts.models import Organization, OrgKind, OrgStatus
-from ..accounts.operations import ensure_can_act
+from ..accounts.operations import ensure_can_act, ensure_holds_patents
 from ..dates import SHANGHAI, business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
@@ -132,8 +132,7 @@ def submit_pledge_request(user, data: PledgeInput, *, on: date | None = None) ->
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     ensure_can_act(user)
-    if user.organization.kind not in (OrgKind.enterprise, OrgKind.university, OrgKind.institute):
-        raise PermissionDenied(_("只有专利权人（企业、高校、科研院所）可以申请质押融资。"))
+    ensure_holds_patents(user.organization, acting=True)
     today = _today(on)
     patents = _check_patents(user, data.patent_ids, today)
     amount = parse_money(data.amount, "amount")

@@ -39,7 +39,7 @@ def finance_work(user) -> list[Panel]:
             QuoteRequest.insurer_org_id == org_id, QuoteRequest.status == QuoteStatus.open))
         return [Panel(_("待报价的询价"), quotes, url_for("finance.insurance_home"), _("企业从专利页面发起的保险询价"),
                       urgent=True)]
-    if kind in (OrgKind.enterprise, OrgKind.university, OrgKind.institute):
+    if kind.holds_patents:
         info = _count(db.select(func.count()).select_from(PledgeReview)
                       .join(PledgeRequest, PledgeRequest.id == PledgeReview.request_id)
                       .where(PledgeRequest.holder_org_id == org_id, PledgeReview.status == ReviewStatus.info_requested))

@@ -83,7 +83,8 @@ def ledger_entries(review_ids: list[int]) -> list[LedgerEntry]:
 @bp.get("/finance/")
 @login_required
 def my_requests():
-    _kind_required(OrgKind.enterprise, OrgKind.university, OrgKind.institute)
+    if not current_user.organization.holds_patents:
+        abort(403)
     from sqlalchemy.orm import selectinload
 
     # Each row shows the first patent and every bank's answer: loaded with the list.
@@ -100,7 +101,8 @@ def my_requests():
 @bp.route("/finance/requests/new", methods=["GET", "POST"])
 @login_required
 def new_request():
-    _kind_required(OrgKind.enterprise, OrgKind.university, OrgKind.institute)
+    if not current_user.organization.holds_patents:
+        abort(403)
     form = forms.PledgeRequestForm()
     patents = operations.pledgeable_patents(current_user.organization_id)
     form.patent_ids.choices = [(p.id, f"{p.number} {p.title}") for p in patents]

@@ -13,6 +13,7 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..listings.models import INDUSTRY_LABELS, LISTING_KIND_LABELS, LIVE_STATUSES, Listing
+from ..listings.visibility import visible_to
 from .definitions import DEAL_LABELS
 from .engine import Context
 from .ledger_figures import DEAL_KINDS, distinct_patents, total_amount
@@ -45,12 +46,15 @@ def _grand_total(entries, parts, minimum: int) -> Total:
 
 
 def listing_counts() -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
-    """Published listings by kind and by industry: (value, label, count), every kind shown."""
+    """Live listings the public may see (listings/visibility.py), by kind and by industry:
+    (value, label, count); a kind with nothing the public may see has no row (a pledge need is
+    seen only by banks, so "0 pledge needs" would misstate it)."""
+    public = [Listing.status.in_(LIVE_STATUSES), visible_to(None)]
     by_kind = dict(db.session.execute(db.select(Listing.kind, func.count(Listing.id))
-                                      .where(Listing.status.in_(LIVE_STATUSES)).group_by(Listing.kind)).all())
+                                      .where(*public).group_by(Listing.kind)).all())
     by_industry = dict(db.session.execute(db.select(Listing.industry, func.count(Listing.id))
-                                          .where(Listing.status.in_(LIVE_STATUSES)).group_by(Listing.industry)).all())
-    kinds = [(k.value, str(label), by_kind.get(k, 0)) for k, label in LISTING_KIND_LABELS.items()]
+                                          .where(*public).group_by(Listing.industry)).all())
+    kinds = [(k.value, str(label), by_kind[k]) for k, label in LISTING_KIND_LABELS.items() if k in by_kind]
     industries = [(i.value, str(label), by_industry.get(i, 0)) for i, label in INDUSTRY_LABELS.items()]
     return kinds, industries
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Organization, OrgKind, User
+from ..accounts.models import Organization, User
 from ..extensions import db
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
@@ -212,15 +212,10 @@ class Listing(db.Model):
         return user.is_authenticated and user.organization_id == self.owner_id
 
     def can_view(self, user) -> bool:
-        if user.is_authenticated and (self.is_owned_by(user) or user.is_operator):
-            return True
-        if self.status not in (ListingStatus.published, ListingStatus.in_negotiation, ListingStatus.closed):
-            return False
-        if self.kind == ListingKind.pledge:  # a financing need: banks only
-            return (user.is_authenticated and user.organization.kind == OrgKind.bank
-                    and db.session.scalar(db.select(Listing.id).where(
-                        Listing.id == self.id, pledge_listing_visible_to(user.organization_id))) is not None)
-        return True
+        """SPEC §3 "Who sees what", as every surface asks it: listings/visibility.py."""
+        from .visibility import can_view
+
+        return can_view(self, user)
 
     def can_edit(self, user) -> bool:
         return self.is_owned_by(user) and self.status in (ListingStatus.draft, ListingStatus.published)
@@ -253,13 +248,3 @@ class ListingPatent(db.Model):
     listing: Mapped[Listing] = relationship(back_populates="items")
     patent: Mapped[Patent] = relationship()
 
-
-def pledge_listing_visible_to(bank_org_id: int):
-    """SQL condition on Listing for "a pledge listing this bank may see": a listing behind a pledge
-    request goes only to the banks the holder chose; one without a request is open to every bank."""
-    from ..finance.models import PledgeRequest, PledgeReview
-
-    behind_request = db.select(PledgeRequest.id).where(PledgeRequest.listing_id == Listing.id)
-    chosen = behind_request.join(PledgeReview, PledgeReview.request_id == PledgeRequest.id).where(
-        PledgeReview.bank_org_id == bank_org_id)
-    return db.and_(Listing.kind == ListingKind.pledge, db.or_(~behind_request.exists(), chosen.exists()))

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.operations import ensure_can_act
+from ..accounts.operations import ensure_can_act, ensure_holds_patents
 from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
@@ -280,6 +280,7 @@ def create_listing(user, data: ListingInput) -> Listing:
     """A draft: any member of the owning organisation may prepare one, verified or not."""
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
+    ensure_holds_patents(user.organization, acting=True)
     patents = _load_patents(user, data.patent_ids)
     validate_terms(data, patents)
     listing = Listing(owner_id=user.organization_id, created_by_id=user.id, kind=data.kind,

@@ -7,7 +7,6 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import OrgKind
 from ..dates import business_today
 from ..extensions import db
 from ..patents.models import LegalStatus, Patent
@@ -18,19 +17,13 @@ from .models import (
     ListingKind,
     ListingPatent,
     ListingStatus,
-    pledge_listing_visible_to,
 )
+from .visibility import visible_to
 
 
 def _enum_arg(args, name: str, enum_cls) -> str:
     value = args.get(name, "")
     return value if value in enum_cls.__members__ else ""
-
-
-def visible_kinds(user) -> list[ListingKind]:
-    """Pledge listings are financing needs: only banks (and the operator) see them in the market."""
-    sees_pledges = user.is_authenticated and (user.is_operator or user.organization.kind == OrgKind.bank)
-    return [k for k in ListingKind if k != ListingKind.pledge or sees_pledges]
 
 
 def _counts(query_conditions: list, column) -> dict[str, int]:
@@ -54,20 +47,17 @@ def my_listings(owner_id: int, args):
 
 
 def market_listings(user, args):
-    kinds = visible_kinds(user)
+    """The live listings this user may see (listings/visibility.py), with counts per kind and
+    industry; the kind filter offers pledge needs only to those who can see one."""
     kind = _enum_arg(args, "kind", ListingKind)
-    if kind and ListingKind(kind) not in kinds:
-        kind = ""
     industry = _enum_arg(args, "industry", Industry)
-    base = [Listing.status.in_(LIVE_STATUSES), Listing.kind.in_(kinds)]
-    if ListingKind.pledge in kinds and not user.is_operator:
-        # A bank sees the pledge listings behind requests sent to it, not other banks' requests.
-        base.append(or_(Listing.kind != ListingKind.pledge, pledge_listing_visible_to(user.organization_id)))
+    base = [Listing.status.in_(LIVE_STATUSES), visible_to(user)]
     by_kind = [Listing.kind == ListingKind(kind)] if kind else []
     by_industry = [Listing.industry == Industry(industry)] if industry else []
+    counts = {"kind": _counts(base + by_industry, Listing.kind), "industry": _counts(base + by_kind, Listing.industry)}
+    kinds = [k for k in ListingKind if k != ListingKind.pledge or counts["kind"].get(k.value) or kind == k.value]
     query = (db.select(Listing).options(*LIST_LOADS).where(*base, *by_kind, *by_industry)
              .order_by(Listing.published_at.desc().nulls_last(), Listing.id.desc()))
-    counts = {"kind": _counts(base + by_industry, Listing.kind), "industry": _counts(base + by_kind, Listing.industry)}
     return query, {"kind": kind, "industry": industry}, counts, kinds
 
 

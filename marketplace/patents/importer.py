@@ -23,7 +23,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import DBAPIError
 
 from ..accounts.models import Organization, OrgStatus, User
-from ..accounts.operations import ensure_can_act
+from ..accounts.operations import ensure_can_act, ensure_holds_patents
 from ..dates import add_years, business_today
 from ..errors import DomainError, NotVerified
 from ..extensions import db
@@ -562,6 +562,8 @@ def import_patents(owner, rows: Iterable[SourceRow], publish_kind: ListingKind |
     `resume` is the partial report of an interrupted run: its rows are kept and the import goes on
     after them. Publishing needs a verified organisation: NotVerified is raised before anything is
     written; by patentee, rows whose organisation is not verified are imported but not published."""
+    if owner is not None:
+        ensure_holds_patents(owner, acting=True)
     kind = ListingKind(publish_kind) if publish_kind else None
     if (owner is None) != (title_mode == TitleMode.by_applicant):
         raise ValueError("an owner is given unless the import registers each row to its patentee")

@@ -238,9 +238,6 @@ def release_ended_encumbrances(patent_ids=None, today: date | None = None) -> No
     db.session.flush()
 
 
-# Organisations that hold patents and so offer them; banks, insurers and the regulator do not.
-HOLDER_KINDS = ("university", "institute", "enterprise", "agency")
-
-
 def may_hold_patents(user) -> bool:
-    return bool(user.is_authenticated and user.organization.kind.value in HOLDER_KINDS)
+    """Whether the signed-in user's organisation holds patents (OrgKind.holds_patents)."""
+    return bool(user.is_authenticated and user.organization.holds_patents)

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from ..accounts.operations import ensure_holds_patents
 from ..dates import check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
@@ -168,6 +169,7 @@ def save_patent(owner, data: PatentInput, patent: Patent | None = None, *, user=
     A patent whose patentee is not `owner` is registered as an ownership claim (title.py)."""
     from . import title
 
+    ensure_holds_patents(owner, acting=True)
     values = clean(data).values
     existing = find_existing(values)
     if existing is not None and (patent is None or existing.id != patent.id):

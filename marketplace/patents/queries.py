@@ -89,7 +89,8 @@ def listings_by_patent(patent_ids: list[int], *, live_only: bool = True) -> dict
 
 
 def is_publicly_listed(patent: Patent, user) -> bool:
-    """A patent is public only through a listing this visitor may see."""
-    listings = db.session.scalars(
-        db.select(Listing).join(ListingPatent).where(ListingPatent.patent_id == patent.id)).all()
-    return any(listing.can_view(user) for listing in listings)
+    """A patent is public only through a listing this visitor may see (listings/visibility.py)."""
+    from ..listings.visibility import visible_to
+
+    return db.session.scalar(db.select(Listing.id).join(ListingPatent).where(
+        ListingPatent.patent_id == patent.id, visible_to(user)).limit(1)) is not None

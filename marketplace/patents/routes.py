@@ -104,7 +104,10 @@ def detail(patent_id: int):
     patent = load_patent(patent_id)
     listings = listings_by_patent([patent.id], live_only=False).get(patent.id, [])
     if not patent.is_owned_by(current_user):
-        listings = [listing for listing in listings if listing.can_view(current_user)]
+        from ..listings.visibility import visible_ids
+
+        shown = visible_ids(current_user, [listing.id for listing in listings])
+        listings = [listing for listing in listings if listing.id in shown]
     claims = []
     if not patent.title_confirmed and (patent.is_owned_by(current_user) or current_user.is_operator):
         claims = db.session.scalars(pending_claims().where(OwnershipClaim.patent_id == patent.id,

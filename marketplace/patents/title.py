@@ -138,7 +138,7 @@ class RegistryOwners:
     def __init__(self):
         self.by_name: dict[str, int] = {}
         for org in db.session.scalars(db.select(Organization)):
-            if org.kind.value in ("university", "institute", "enterprise"):
+            if org.holds_patents:  # only these kinds hold patents (OrgKind.holds_patents)
                 for name in names_of(org):
                     self.by_name.setdefault(name, org.id)
         self.created: list[str] = []

@@ -14,7 +14,8 @@ from sqlalchemy import or_, select
 from ..accounts.models import User
 from ..demands.models import Demand, DemandStatus
 from ..extensions import db
-from ..listings.models import LIVE_STATUSES, Listing, ListingKind
+from ..listings.models import LIVE_STATUSES, Listing
+from ..listings.visibility import visible_to
 from ..notify.operations import notify_user
 from ..types import utcnow
 from ..urls import external_url
@@ -23,11 +24,12 @@ from .models import SavedSearch
 DIGEST_INTERVAL = timedelta(days=1)
 
 
-def _new_listings(since: datetime, exclude_owner: int | None) -> dict[int, datetime]:
+def _new_listings(since: datetime, viewer) -> dict[int, datetime]:
+    """Live listings published since the watermark that `viewer` may see (listings/visibility.py),
+    other than its own organisation's."""
     query = select(Listing.id, Listing.published_at).where(
-        Listing.status.in_(LIVE_STATUSES), Listing.kind != ListingKind.pledge, Listing.published_at > since)
-    if exclude_owner is not None:
-        query = query.where(Listing.owner_id != exclude_owner)
+        Listing.status.in_(LIVE_STATUSES), visible_to(viewer), Listing.published_at > since,
+        Listing.owner_id != viewer.organization_id)
     return {listing_id: published for listing_id, published in db.session.execute(query)}
 
 
@@ -46,11 +48,13 @@ def send_due_digests(now: datetime | None = None, listing_ids=None) -> int:
     for demand in demands:
         if not demand.is_open:
             continue
-        new = _new_listings(demand.watermark, demand.organization_id)
+        owner = demand.created_by or next((u for u in demand.organization.users if u.active), None)
+        if owner is None:
+            continue
+        new = _new_listings(demand.watermark, owner)
         if not new:
             continue
-        owner = demand.created_by or next((u for u in demand.organization.users if u.active), None)
-        matches = matches_for_demand(demand, owner, limit=10, only_ids=set(new)) if owner else []
+        matches = matches_for_demand(demand, owner, limit=10, only_ids=set(new))
         demand.watermark = max(new.values())
         if not matches:
             continue
@@ -67,7 +71,7 @@ def send_due_digests(now: datetime | None = None, listing_ids=None) -> int:
         or_(SavedSearch.last_notified_at.is_(None), SavedSearch.last_notified_at <= due_before)))
     for saved_search in saved:
         user: User = saved_search.user
-        new = _new_listings(saved_search.watermark, user.organization_id)
+        new = _new_listings(saved_search.watermark, user)
         if not new or not user.active:
             continue
         params = SearchParams(q=saved_search.query, filters=dict(saved_search.filters or {}), per_page=10)

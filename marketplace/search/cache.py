@@ -18,6 +18,7 @@ class ReaderCache:
         self._values: dict[str, dict[str, frozenset[int]]] = {}
         self._orders: dict[str, list[int]] = {}
         self._terms: dict[tuple[str, str], frozenset[int]] = {}
+        self._docnums: dict[int, int | None] = {}
 
     def values(self, field: str) -> dict[str, frozenset[int]]:
         """value → documents having it (deleted documents left out)."""
@@ -29,6 +30,17 @@ class ReaderCache:
                     table[term.decode("utf-8")] = docs
             self._values[field] = table
         return self._values[field]
+
+    def docnums(self, listing_ids) -> frozenset[int]:
+        """The documents of these listings (those indexed), remembered for this reader."""
+        found = set()
+        for listing_id in listing_ids:
+            if listing_id not in self._docnums:
+                self._docnums[listing_id] = self.searcher.document_number(id=str(listing_id))
+            docnum = self._docnums[listing_id]
+            if docnum is not None:
+                found.add(docnum)
+        return frozenset(found) & self.alive
 
     def docs_with(self, field: str, value: str) -> frozenset[int]:
         return self.values(field).get(value, frozenset())

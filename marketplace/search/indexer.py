@@ -41,8 +41,12 @@ def load_listings(ids: Iterable[int]) -> list[Listing]:
     ))
 
 
+# Live listings are indexed, pledge listings too: each search hides what its viewer may not see
+# (listings/visibility.py). INDEXED says the same as is_indexed, in SQL.
+INDEXED = Listing.status.in_(LIVE_STATUSES)
+
+
 def is_indexed(listing: Listing) -> bool:
-    """Live listings are searchable; pledge listings too, with their kind as the flag queries mask."""
     return listing.status in LIVE_STATUSES
 
 
@@ -104,7 +108,7 @@ def reindex(chunk: int = 1000, index: SearchIndex | None = None, *, commit: bool
     with index.write_lock(blocking=True):
         high_water = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
         generation = index.new_generation()
-        live = db.session.scalar(select(func.count()).select_from(Listing).where(Listing.status.in_(LIVE_STATUSES)))
+        live = db.session.scalar(select(func.count()).select_from(Listing).where(INDEXED))
         procs = REBUILD_PROCS if live >= PARALLEL_FROM else 1
         writer = index.writer(generation, procs=procs, multisegment=procs > 1)
         count = 0
@@ -112,7 +116,7 @@ def reindex(chunk: int = 1000, index: SearchIndex | None = None, *, commit: bool
         try:
             while True:
                 ids = list(db.session.scalars(
-                    select(Listing.id).where(Listing.id > last_id, Listing.status.in_(LIVE_STATUSES))
+                    select(Listing.id).where(Listing.id > last_id, INDEXED)
                     .order_by(Listing.id).limit(chunk)))
                 if not ids:
                     break

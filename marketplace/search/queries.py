@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from whoosh import qparser, query
 
-from ..accounts.models import OrgKind
+from ..listings.visibility import AUDIENCE_KINDS, visible_audience_ids
 from ..patents.ipc_titles import subclass_label
 from . import engine
 from .facets import FACETS
 from .index import get_index
+from .indexer import INDEXED
 from .params import SearchParams
 from .schema import TEXT_FIELDS, make_schema
 from .tokenizer import query_terms
@@ -63,18 +64,15 @@ def text_query(q: str, *, any_term: bool = False) -> query.Query | None:
     return parsed
 
 
-def can_see_all_pledges(user) -> bool:
-    """Banks review pledge requests: they see them all in search. Everyone else only their own."""
-    return bool(user and user.is_authenticated and user.organization.kind == OrgKind.bank)
-
-
 def visible_docs(cache, user) -> frozenset[int]:
-    if can_see_all_pledges(user):
+    """The documents this viewer may see, by the one visibility rule (listings/visibility.py):
+    indexed listings of a public kind, and of the audience kinds (pledge needs) those the rule
+    grants this viewer. Results, facet counts and totals all start here."""
+    restricted = frozenset().union(*(cache.docs_with("kind", kind.value) for kind in AUDIENCE_KINDS))
+    if not restricted:
         return cache.alive
-    hidden = cache.docs_with("kind", "pledge")
-    if user is not None and user.is_authenticated:
-        hidden = hidden - cache.docs_with("owner_id", str(user.organization_id))
-    return cache.alive - hidden if hidden else cache.alive
+    allowed = cache.docnums(visible_audience_ids(user, INDEXED))
+    return cache.alive - (restricted - allowed)
 
 
 @dataclass

@@ -29,7 +29,10 @@ def page():
     ids = [hit.id for hit in result.hits]
     listings = {listing.id: listing for listing in
                 db.session.scalars(db.select(Listing).where(Listing.id.in_(ids)))} if ids else {}
+    from ..demands.models import Demand
+
     return render_template("search/page.html", params=params, result=result, listings=listings,
+                           can_post_demand=Demand.can_create(current_user),
                            sorts=[(s, _(SORT_LABELS[s])) for s in SORTS], facets_by_name=FACETS_BY_NAME)
 
 

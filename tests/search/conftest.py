@@ -7,15 +7,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def fresh_index(app, tmp_path):
-    from marketplace.search.index import get_index
-
-    previous = app.config["SEARCH_INDEX_DIR"]
-    app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search_index")
-    yield tmp_path / "search_index"
-    with app.app_context():
-        get_index(app.config["SEARCH_INDEX_DIR"]).close()
-    app.config["SEARCH_INDEX_DIR"] = previous
+def _own_index(fresh_index):
+    return fresh_index
 
 
 @pytest.fixture

@@ -163,7 +163,8 @@ def test_the_page_shows_facets_highlights_and_keeps_filters_in_links(client, cat
 
 
 @pytest.mark.parametrize("viewer, sees_pledge", [
-    ("anonymous", False), ("enterprise", False), ("other_bank", True), ("owner", True), ("operator", False),
+    # The operator moderates every listing: search shows it what the listing page shows it.
+    ("anonymous", False), ("enterprise", False), ("other_bank", True), ("owner", True), ("operator", True),
     ("other_university", False),
 ])
 def test_pledge_listings_only_for_banks_and_their_owner(client, make, holder, catalogue, as_user, viewer,

@@ -60,8 +60,12 @@ def thread(thread_id: int):
     if not form.is_submitted():
         # Reading is what marks a thread read (a read receipt, not a business change).
         operations.mark_read(thread, current_user)
-    return render_template("inquiries/thread.html", thread=thread, form=form,
-                           side=thread.side_of(current_user)), outcome.status
+    from ..operations import proposal_refusal
+
+    side = thread.side_of(current_user)
+    refusal = proposal_refusal(thread.listing, current_user, thread.asker if side == "holder" else None)
+    return render_template("inquiries/thread.html", thread=thread, form=form, side=side,
+                           propose_refusal=refusal), outcome.status
 
 
 @bp.route("/listings/<int:listing_id>/inquire", methods=["GET", "POST"])
