@@ -35,7 +35,7 @@ from marketplace.accounts.models import Organization
 from marketplace.extensions import db
 from marketplace.finance.insurance import lapse_policies
 from marketplace.search import index as search_index
-from marketplace.types import business_today
+from marketplace.dates import business_today
 
 from ..conftest import Factory
 from . import checks

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from marketplace.accounts.models import OrgKind, OrgRole
 from marketplace.patents.numbers import check_digit
-from marketplace.types import business_today
+from marketplace.dates import business_today
 
 from ..conftest import login
 from .checks import MARKER, Viewer
