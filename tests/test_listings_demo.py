@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from marketplace.demo import run_demo
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
@@ -14,9 +12,7 @@ from marketplace.patents.numbers import canonical_application_number, canonical_
 
 def test_demo_creates_patents_and_listings_of_every_kind(app):
     with app.test_request_context():
-        started = time.perf_counter()
-        run_demo()
-        elapsed = time.perf_counter() - started
+        run_demo()  # how long it takes is not a unit test's business (STYLE: speed lives in bench/)
         patents = db.session.scalars(db.select(Patent)).all()
         listings = db.session.scalars(db.select(Listing)).all()
 
@@ -43,4 +39,3 @@ def test_demo_creates_patents_and_listings_of_every_kind(app):
         assert any(p.patent_type == PatentType.utility and p.evaluation_report_no
                    for li in open_licences for p in li.patents)
         assert all(li.owner.kind.value == "enterprise" for li in listings if li.kind == ListingKind.pledge)
-        assert elapsed < 10

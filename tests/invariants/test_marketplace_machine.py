@@ -32,10 +32,10 @@ from hypothesis.stateful import (
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from marketplace.accounts.models import Organization
+from marketplace.dates import business_today
 from marketplace.extensions import db
 from marketplace.finance.insurance import lapse_policies
 from marketplace.search import index as search_index
-from marketplace.dates import business_today
 
 from ..conftest import Factory
 from . import checks

@@ -11,8 +11,8 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from marketplace.accounts.models import OrgKind, OrgRole
-from marketplace.patents.numbers import check_digit
 from marketplace.dates import business_today
+from marketplace.patents.numbers import check_digit
 
 from ..conftest import login
 from .checks import MARKER, Viewer
