@@ -18,7 +18,16 @@ from ..listings.operations import check_offerable, parse_amount, parse_percent
 from ..notify.operations import notify_organization
 from ..types import business_today
 from ..workflow import apply_transition, check_transition, record_creation
-from .models import Deal, DealKind, DealOffer, DealPatent, DealReminder, DealStatus
+from .models import (
+    NEGOTIATED_MACHINE,
+    OPEN_LICENCE_MACHINE,
+    Deal,
+    DealKind,
+    DealOffer,
+    DealPatent,
+    DealReminder,
+    DealStatus,
+)
 
 RECORDATION_MONTHS = 3
 NEGOTIABLE_KINDS = {ListingKind.licence: DealKind.licence, ListingKind.transfer: DealKind.transfer,
@@ -151,6 +160,7 @@ def _open_licence_terms_text(listing: Listing, fee: Decimal, discounted: bool) -
     return "；".join(parts)
 
 
+@OPEN_LICENCE_MACHINE.operation("paid")
 def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=None,
                    occurred_on: date | None = None):
     """The holder confirms it received the fee (amount and date); the ledger keeps both."""
@@ -166,6 +176,7 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
                             data={"paid_on": paid_on, "amount_paid": amount_paid})
 
 
+@OPEN_LICENCE_MACHINE.operation("recorded")
 def record_recordation(deal: Deal, user, recordation_no: str, occurred_on: date | None = None):
     check_transition(deal, DealStatus.recorded.value, user)
     recordation_no = (recordation_no or "").strip()
@@ -236,6 +247,7 @@ def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, term
     return deal
 
 
+@NEGOTIATED_MACHINE.operation("negotiating")
 def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: str = "",
                   occurred_on: date | None = None) -> DealOffer:
     check_transition(deal, DealStatus.negotiating.value, user)
@@ -251,6 +263,7 @@ def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: st
     return offer
 
 
+@NEGOTIATED_MACHINE.operation("agreed")
 def agree(deal: Deal, user, occurred_on: date | None = None):
     if deal.listing_id is not None:
         _lock_listing(deal.listing_id)
@@ -259,16 +272,20 @@ def agree(deal: Deal, user, occurred_on: date | None = None):
                             occurred_on=occurred_on, data={"offer_version": offer.version if offer else None})
 
 
+@NEGOTIATED_MACHINE.operation("completed")
 def complete(deal: Deal, user, occurred_on: date | None = None):
     return apply_transition(deal, DealStatus.completed.value, user, occurred_on=occurred_on)
 
 
+@NEGOTIATED_MACHINE.operation("rejected")
 def reject(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
     check_transition(deal, DealStatus.rejected.value, user)
     return apply_transition(deal, DealStatus.rejected.value, user, occurred_on=occurred_on,
                             data={"reason": _reason(reason)})
 
 
+@OPEN_LICENCE_MACHINE.operation("cancelled")
+@NEGOTIATED_MACHINE.operation("cancelled")
 def cancel(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
     check_transition(deal, DealStatus.cancelled.value, user)
     return apply_transition(deal, DealStatus.cancelled.value, user, occurred_on=occurred_on,

@@ -17,7 +17,7 @@ from ..listings.operations import transition as transition_listing
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind
 from ..types import utcnow
-from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
+from .machines import ReviewStatus
 from .models import PledgeReview
 
 
@@ -82,7 +82,7 @@ def _end_listing_if_unused(review: PledgeReview) -> None:
     """When no bank is still considering the request and none took the pledge, the patents
     are free again: the pledge listing is withdrawn."""
     request = review.request
-    if any(r.status in OPEN_REVIEW_STATUSES for r in request.reviews):
+    if any(r.status.is_pending for r in request.reviews):
         return
     listing = request.listing
     if listing.status in LIVE_STATUSES:

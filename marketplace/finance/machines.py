@@ -26,9 +26,9 @@ class ReviewStatus(enum.StrEnum):
         return str(REVIEW_STATUS_LABELS[self])
 
     @property
-    def is_open(self) -> bool:
-        """Still being decided: the bank may yet lend (another bank's pledge closes it)."""
-        return self in OPEN_REVIEW_STATUSES
+    def is_pending(self) -> bool:
+        """Not lent yet: the holder may withdraw, another bank's registered pledge closes it."""
+        return self.value in PLEDGE_MACHINE.group("pending")
 
     @property
     def is_terminal(self) -> bool:
@@ -43,34 +43,42 @@ REVIEW_STATUS_LABELS = {
     ReviewStatus.withdrawn: _l("已撤回"), ReviewStatus.defaulted: _l("已违约"),
 }
 
-OPEN_REVIEW_STATUSES = (ReviewStatus.submitted, ReviewStatus.under_review, ReviewStatus.info_requested,
-                        ReviewStatus.approved)
-# A pledge exists from registration until repayment (a default leaves it with the bank to enforce).
-PLEDGED_STATUSES = (ReviewStatus.registered, ReviewStatus.disbursed, ReviewStatus.defaulted)
-
-_WITHDRAWABLE = ("submitted", "under_review", "info_requested", "approved")
-_REJECTABLE = ("submitted", "under_review", "info_requested")
+# Before the bank decides: the bank's queue of "open" reviews and its dashboard count.
+_UNDECIDED = ("submitted", "under_review", "info_requested")
 
 PLEDGE_MACHINE = Machine(
     name="pledge",
     initial=ReviewStatus.submitted.value,
-    terminal={"repaid", "rejected", "withdrawn", "defaulted"},
+    endings={"rejected", "withdrawn", "defaulted"},
     steps=[
-        Step("submitted", "under_review", "bank", _l("开始审查")),
-        Step("under_review", "info_requested", "bank", _l("要求补充材料"), needs=("message",)),
-        Step("info_requested", "under_review", "holder", _l("提交补充材料"), needs=("message",)),
-        Step("under_review", "approved", "bank", _l("批准"),
-             needs=("approved_amount", "rate", "term_months")),
-        Step("approved", "registered", "bank", _l("登记质押"), needs=("registration_no", "registered_on")),
-        Step("registered", "disbursed", "bank", _l("登记放款"), needs=("disbursed_amount", "disbursed_on")),
-        Step("disbursed", "repaid", "bank", _l("确认已还款"), needs=("repaid_on",)),
-        Step("disbursed", "defaulted", "bank", _l("登记违约"), needs=("reason",)),
-        *[Step(s, "rejected", "bank", _l("拒绝"), needs=("reason",)) for s in _REJECTABLE],
+        Step("submitted", "under_review", "bank", _l("开始审查"), name="start",
+             hint=_l("受理后可要求补充材料、批准或拒绝。")),
+        Step("under_review", "approved", "bank", _l("批准"), name="approve",
+             needs=("approved_amount", "rate", "term_months"), hint=_l("批准金额不超过申请金额；年利率 0–36%。")),
+        Step("under_review", "info_requested", "bank", _l("要求补充材料"), name="request-info", needs=("message",)),
+        Step("info_requested", "under_review", "holder", _l("提交补充材料"), name="answer", needs=("message",)),
+        *[Step(s, "rejected", "bank", _l("拒绝"), name="reject", needs=("reason",)) for s in _UNDECIDED],
+        Step("approved", "registered", "bank", _l("登记质押"), name="register",
+             needs=("registration_no", "registered_on"),
+             hint=_l("在国家知识产权局办理专利权质押登记后填写登记号；其他银行对本申请的审批将自动关闭。")),
+        Step("registered", "disbursed", "bank", _l("登记放款"), name="disburse", needs=("disbursed_amount", "disbursed_on")),
+        Step("disbursed", "repaid", "bank", _l("确认已还款"), name="repay", needs=("repaid_on",),
+             hint=_l("确认还清后质押解除。")),
+        Step("disbursed", "defaulted", "bank", _l("登记违约"), name="default", needs=("reason",)),
         # The holder withdraws; the platform closes the other banks' reviews once one bank
         # has registered the pledge (the patents are no longer free to pledge).
-        *[Step(s, "withdrawn", "holder|system", _l("撤回申请")) for s in _WITHDRAWABLE],
+        *[Step(s, "withdrawn", "holder|system", _l("撤回申请"), name="withdraw") for s in (*_UNDECIDED, "approved")],
     ],
+    groups={
+        "open": _UNDECIDED,
+        "pending": (*_UNDECIDED, "approved"),
+    },
 )
+# From approval on, the review carries the approved terms; from registration, the registration;
+# from disbursement, the loan (a withdrawal ends a review before any of them).
+APPROVED_STATES = PLEDGE_MACHINE.reachable("approved", avoiding={"withdrawn"})
+REGISTERED_STATES = PLEDGE_MACHINE.reachable("registered")
+DISBURSED_STATES = PLEDGE_MACHINE.reachable("disbursed")
 
 
 class PolicyStatus(enum.StrEnum):
@@ -104,12 +112,12 @@ POLICY_TYPE_LABELS = {
 INSURANCE_MACHINE = Machine(
     name="insurance",
     initial=PolicyStatus.quoted.value,
-    terminal={"lapsed"},
+    endings={"lapsed"},
     steps=[
-        Step("quoted", "issued", "insurer", _l("出单"), needs=("policy_no", "issued_on")),
+        Step("quoted", "issued", "insurer", _l("出单"), name="issue", needs=("policy_no", "issued_on")),
         # An unanswered quote is withdrawn by the insurer or lapses with its period; a policy
         # lapses at its end date (`flask finance lapse-policies`).
-        Step("quoted", "lapsed", "insurer|system", _l("撤销报价")),
-        Step("issued", "lapsed", "system", _l("到期失效")),
+        Step("quoted", "lapsed", "insurer|system", _l("撤销报价"), name="withdraw"),
+        Step("issued", "lapsed", "system", _l("到期失效"), name="lapse"),
     ],
 )

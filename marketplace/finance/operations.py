@@ -23,7 +23,7 @@ from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..patents.operations import load_owned_patents
 from ..workflow import apply_transition, record_creation
-from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
+from .machines import ReviewStatus
 from .models import (
     MAX_RATE,
     PledgeDocument,
@@ -294,7 +294,7 @@ def register_pledge(review: PledgeReview, user, *, registration_no: str, registe
     entry = apply_transition(review, ReviewStatus.registered.value, user, occurred_on=registered_on,
                              data={"registration_no": registration_no, "registered_on": registered_on})
     for other in review.request.reviews:
-        if other.id != review.id and other.status in OPEN_REVIEW_STATUSES:
+        if other.id != review.id and other.status.is_pending:
             apply_transition(other, ReviewStatus.withdrawn.value, None, occurred_on=registered_on,
                              data={"reason": _("专利已在其他银行办理质押登记，申请自动关闭。"), "closed_on": registered_on})
     return entry
@@ -341,7 +341,7 @@ def withdraw_review(review: PledgeReview, user, reason: str = "", *, on: date | 
 def withdraw_request(request: PledgeRequest, user, reason: str = "", *, on: date | None = None) -> int:
     if not request.is_holder(user):
         raise PermissionDenied(_("只有申请人可以撤回申请。"))
-    open_reviews = [r for r in request.reviews if r.status in OPEN_REVIEW_STATUSES]
+    open_reviews = [r for r in request.reviews if r.status.is_pending]
     if not open_reviews:
         raise DomainError(_("没有可撤回的审批。"))
     for review in open_reviews:
