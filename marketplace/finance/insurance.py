@@ -19,7 +19,7 @@ from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
 from ..workflow import apply_transition, record_creation
-from .machines import PolicyStatus, PolicyType
+from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
 from .operations import _today
 from .policies import InsurancePolicy, InsuredPatent, QuotePatent, QuoteRequest, QuoteStatus
 
@@ -135,6 +135,7 @@ def _details(policy: InsurancePolicy) -> dict:
             "premium": policy.premium, "starts_on": policy.starts_on, "ends_on": policy.ends_on}
 
 
+@INSURANCE_MACHINE.operation("issue")
 def issue_policy(policy: InsurancePolicy, user, *, policy_no: str, issued_on: date | None = None,
                  on: date | None = None):
     today = _today(on)
@@ -158,6 +159,7 @@ def issue_policy(policy: InsurancePolicy, user, *, policy_no: str, issued_on: da
     return entry
 
 
+@INSURANCE_MACHINE.operation("withdraw")
 def withdraw_quote(policy: InsurancePolicy, user, *, on: date | None = None):
     today = _today(on)
     return apply_transition(policy, PolicyStatus.lapsed.value, user, occurred_on=today,
@@ -169,7 +171,7 @@ def lapse_policies(today: date | None = None) -> list[InsurancePolicy]:
     those still quoted or issued are touched; each lapse is dated the day after the end."""
     today = _today(today)
     due = db.session.scalars(db.select(InsurancePolicy).where(
-        InsurancePolicy.status.in_([PolicyStatus.quoted, PolicyStatus.issued]), InsurancePolicy.ends_on < today)
+        InsurancePolicy.status.in_(INSURANCE_MACHINE.sources(PolicyStatus.lapsed.value)), InsurancePolicy.ends_on < today)
         .order_by(InsurancePolicy.ends_on, InsurancePolicy.id)).all()
     for policy in due:
         lapsed_on = policy.ends_on + timedelta(days=1)

@@ -11,12 +11,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import Organization, OrgKind, OrgStatus
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_domain_error
+from ..forms import attach_domain_error, step_values
 from ..ledger.models import LedgerEntry
 from ..patents.models import Patent
 from . import bp, forms, insurance
 from .appraisals import patent_by_number
-from .machines import PolicyStatus, PolicyType
+from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
 from .policies import InsurancePolicy, QuotePatent, QuoteRequest, QuoteStatus
 
 HOLDER_KINDS = insurance.HOLDER_KINDS
@@ -156,42 +156,38 @@ def load_policy(policy_id: int) -> InsurancePolicy:
 
 @bp.get("/finance/insurance/policies/<int:policy_id>")
 @login_required
-def policy_detail(policy_id: int, issue_form=None):
+def policy_detail(policy_id: int, bound=None):
     policy = load_policy(policy_id)
     entries = db.session.scalars(db.select(LedgerEntry).where(
-        LedgerEntry.subject_type == "insurance_policy", LedgerEntry.subject_id == policy.id)
+        LedgerEntry.subject_type == policy.ledger_subject_type, LedgerEntry.subject_id == policy.id)
         .order_by(LedgerEntry.seq)).all()
-    return render_template("finance/policy_detail.html", policy=policy, entries=entries,
-                           issue_form=issue_form or forms.IssueForm(), confirm_form=forms.ConfirmForm(),
-                           steps={s.target for s in policy.available_steps(current_user)}), 409 if issue_form else 200
+    steps = [s for s in policy.available_steps(current_user) if s.name in INSURANCE_MACHINE.operations]
+    step_forms = {s.name: forms.POLICY_STEP_FORMS.form(s.name, formdata=None) for s in steps}
+    if bound is not None and bound[0] in step_forms:
+        step_forms[bound[0]] = bound[1]
+    return render_template("finance/policy_detail.html", policy=policy, entries=entries, steps=steps,
+                           forms=step_forms, refused=bound[1] if bound and bound[0] not in step_forms else None), \
+        409 if bound else 200
 
 
-@bp.post("/finance/insurance/policies/<int:policy_id>/issue")
+@bp.post("/finance/insurance/policies/<int:policy_id>/<action>")
 @login_required
-def issue_policy(policy_id: int):
+def policy_step(policy_id: int, action: str):
+    """Take the step `action` of the insurance machine (issue, withdraw): the insurer's steps."""
+    operation = INSURANCE_MACHINE.operations.get(action)
+    if operation is None:
+        abort(404)
     policy = load_policy(policy_id)
-    form = forms.IssueForm()
+    form = forms.POLICY_STEP_FORMS.form(action)
     if form.validate_on_submit():
         try:
-            insurance.issue_policy(policy, current_user, policy_no=form.policy_no.data)
+            operation(policy, current_user, **step_values(form))
         except DomainError as error:
             db.session.rollback()
             attach_domain_error(form, error)
         else:
             db.session.commit()
-            flash(_("保单已出单。"), "success")
+            flash(INSURANCE_MACHINE.any_step(action).done_message, "success")
             return redirect(url_for("finance.policy_detail", policy_id=policy.id))
-    return policy_detail(policy_id, issue_form=form)
-
-
-@bp.post("/finance/insurance/policies/<int:policy_id>/withdraw")
-@login_required
-def withdraw_quote(policy_id: int):
-    policy = load_policy(policy_id)
-    form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    insurance.withdraw_quote(policy, current_user)
-    db.session.commit()
-    flash(_("报价已撤销。"), "info")
-    return redirect(url_for("finance.policy_detail", policy_id=policy.id))
+    db.session.rollback()
+    return policy_detail(policy_id, bound=(action, form))

@@ -62,7 +62,7 @@ PLEDGE_MACHINE = Machine(
              needs=("registration_no", "registered_on"),
              hint=_l("在国家知识产权局办理专利权质押登记后填写登记号；其他银行对本申请的审批将自动关闭。")),
         Step("registered", "disbursed", "bank", _l("登记放款"), name="disburse", needs=("disbursed_amount", "disbursed_on")),
-        Step("disbursed", "repaid", "bank", _l("确认已还款"), name="repay", needs=("repaid_on",),
+        Step("disbursed", "repaid", "bank", _l("确认还款"), name="repay", needs=("repaid_on",),
              hint=_l("确认还清后质押解除。")),
         Step("disbursed", "defaulted", "bank", _l("登记违约"), name="default", needs=("reason",)),
         # The holder withdraws; the platform closes the other banks' reviews once one bank
@@ -70,10 +70,13 @@ PLEDGE_MACHINE = Machine(
         *[Step(s, "withdrawn", "holder|system", _l("撤回申请"), name="withdraw") for s in (*_UNDECIDED, "approved")],
     ],
     groups={
-        "open": _UNDECIDED,
-        "pending": (*_UNDECIDED, "approved"),
+        "open": _UNDECIDED,  # the bank's queue of reviews to decide
+        "lending": ("approved", "registered"),  # approved: to register, then to disburse
+        "pending": (*_UNDECIDED, "approved"),  # not lent yet: the holder may withdraw
     },
 )
+# The groups a bank filters its queue by, with the name its dashboard gives each count.
+REVIEW_QUEUE_GROUPS = {"open": _l("待审查的质押申请"), "lending": _l("待登记 / 待放款")}
 # From approval on, the review carries the approved terms; from registration, the registration;
 # from disbursement, the loan (a withdrawal ends a review before any of them).
 APPROVED_STATES = PLEDGE_MACHINE.reachable("approved", avoiding={"withdrawn"})
@@ -114,10 +117,11 @@ INSURANCE_MACHINE = Machine(
     initial=PolicyStatus.quoted.value,
     endings={"lapsed"},
     steps=[
-        Step("quoted", "issued", "insurer", _l("出单"), name="issue", needs=("policy_no", "issued_on")),
+        Step("quoted", "issued", "insurer", _l("出单"), name="issue", needs=("policy_no", "issued_on"),
+             done=_l("保单已出单。")),
         # An unanswered quote is withdrawn by the insurer or lapses with its period; a policy
         # lapses at its end date (`flask finance lapse-policies`).
-        Step("quoted", "lapsed", "insurer|system", _l("撤销报价"), name="withdraw"),
+        Step("quoted", "lapsed", "insurer|system", _l("撤销报价"), name="withdraw", done=_l("报价已撤销。")),
         Step("issued", "lapsed", "system", _l("到期失效"), name="lapse"),
     ],
 )

@@ -23,7 +23,7 @@ from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..patents.operations import load_owned_patents
 from ..workflow import apply_transition, record_creation
-from .machines import ReviewStatus
+from .machines import PLEDGE_MACHINE, ReviewStatus
 from .models import (
     MAX_RATE,
     PledgeDocument,
@@ -206,6 +206,7 @@ def _ensure_step(review: PledgeReview, target: ReviewStatus, message: str) -> No
         raise DomainError(message + _("（当前状态：%(s)s）", s=review.status.label))
 
 
+@PLEDGE_MACHINE.operation("start")
 def start_review(review: PledgeReview, user, *, on: date | None = None):
     return apply_transition(review, ReviewStatus.under_review.value, user, occurred_on=_today(on))
 
@@ -227,6 +228,7 @@ def _add_message(review: PledgeReview, user, body: str, on: date | None = None) 
     return message
 
 
+@PLEDGE_MACHINE.operation("request-info")
 def request_information(review: PledgeReview, user, message: str, *, on: date | None = None):
     body = _message(review, user, message)
     entry = apply_transition(review, ReviewStatus.info_requested.value, user, data={"message": body},
@@ -254,6 +256,7 @@ def post_message(review: PledgeReview, user, message: str, *, on: date | None = 
     return message
 
 
+@PLEDGE_MACHINE.operation("approve")
 def approve(review: PledgeReview, user, *, amount, rate, term_months, on: date | None = None):
     amount = parse_amount(amount, "amount")
     if amount is None:
@@ -266,6 +269,7 @@ def approve(review: PledgeReview, user, *, amount, rate, term_months, on: date |
                             data={"approved_amount": amount, "rate": rate, "term_months": term})
 
 
+@PLEDGE_MACHINE.operation("reject")
 def reject(review: PledgeReview, user, reason: str, *, on: date | None = None):
     reason = (reason or "").strip()
     if not reason:
@@ -275,6 +279,7 @@ def reject(review: PledgeReview, user, reason: str, *, on: date | None = None):
                             data={"reason": reason[:MAX_MESSAGE], "closed_on": today})
 
 
+@PLEDGE_MACHINE.operation("register")
 def register_pledge(review: PledgeReview, user, *, registration_no: str, registered_on, on: date | None = None):
     """质押登记: the pledge exists from here. The other banks' open reviews are closed."""
     today = _today(on)
@@ -300,6 +305,7 @@ def register_pledge(review: PledgeReview, user, *, registration_no: str, registe
     return entry
 
 
+@PLEDGE_MACHINE.operation("disburse")
 def disburse(review: PledgeReview, user, *, amount, disbursed_on, on: date | None = None):
     today = _today(on)
     _ensure_step(review, ReviewStatus.disbursed, _("放款只能在办理质押登记之后登记。"))
@@ -313,6 +319,7 @@ def disburse(review: PledgeReview, user, *, amount, disbursed_on, on: date | Non
                             data={"disbursed_amount": amount, "disbursed_on": disbursed_on})
 
 
+@PLEDGE_MACHINE.operation("repay")
 def record_repayment(review: PledgeReview, user, *, repaid_on, on: date | None = None):
     today = _today(on)
     _ensure_step(review, ReviewStatus.repaid, _("只有已放款的贷款才能登记还款。"))
@@ -321,6 +328,7 @@ def record_repayment(review: PledgeReview, user, *, repaid_on, on: date | None =
                             data={"repaid_on": repaid_on})
 
 
+@PLEDGE_MACHINE.operation("default")
 def record_default(review: PledgeReview, user, reason: str, *, on: date | None = None):
     reason = (reason or "").strip()
     if not reason:
@@ -332,6 +340,7 @@ def record_default(review: PledgeReview, user, reason: str, *, on: date | None =
 
 # --- the holder's steps -----------------------------------------------------------------
 
+@PLEDGE_MACHINE.operation("withdraw")
 def withdraw_review(review: PledgeReview, user, reason: str = "", *, on: date | None = None):
     today = _today(on)
     return apply_transition(review, ReviewStatus.withdrawn.value, user, occurred_on=today,
