@@ -70,13 +70,16 @@ class Machine:
     endings: frozenset[str] = frozenset()
     # Named sets of states, defined once and used by every count, filter and page ("open").
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The state in which the subject counts as concluded (the indicators count its ledger entry).
+    conclusion: str = ""
     operations: dict[str, Callable] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.endings = frozenset(self.endings)
         self.groups = {key: tuple(states) for key, states in self.groups.items()}
         states = set(self.states)
-        unknown = (set(self.endings) - states) | {s for group in self.groups.values() for s in group} - states
+        named = {s for group in self.groups.values() for s in group} | ({self.conclusion} if self.conclusion else set())
+        unknown = (set(self.endings) | named) - states
         if unknown:
             raise ValueError(f"machine {self.name}: unknown states {sorted(unknown)}")
         seen = {}
@@ -98,6 +101,11 @@ class Machine:
     def terminal(self) -> frozenset[str]:
         """States no step leaves."""
         return frozenset(self.states) - {s.source for s in self.steps}
+
+    @property
+    def concluded_states(self) -> tuple[str, ...]:
+        """The conclusion and every state after it that does not undo it."""
+        return self.reachable(self.conclusion, avoiding=self.endings) if self.conclusion else ()
 
     def group(self, name: str) -> tuple[str, ...]:
         return self.groups[name]

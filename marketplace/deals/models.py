@@ -70,6 +70,8 @@ OPEN_LICENCE_MACHINE = Machine(
     name="open_licence",
     initial=DealStatus.accepted.value,
     endings={DealStatus.cancelled.value},
+    conclusion=DealStatus.accepted.value,  # the licence exists from the notice (专利法 §51)
+    groups={"to_record": (DealStatus.accepted.value, DealStatus.paid.value)},  # 备案 still due
     steps=[
         Step("accepted", "paid", "holder", _l("确认已收款"), needs=("paid_on",), done=_l("已登记收款。")),
         Step("paid", "recorded", "either", _l("登记备案号"), needs=("recordation_no",),
@@ -84,6 +86,7 @@ NEGOTIATED_MACHINE = Machine(
     name="negotiated",
     initial=DealStatus.proposed.value,
     endings={DealStatus.rejected.value, DealStatus.cancelled.value},
+    conclusion=DealStatus.completed.value,
     steps=[
         *[Step(s, "negotiating", "offeree", _l("还价"), done=_l("已提交还价。")) for s in _OPEN],
         *[Step(s, "agreed", "offeree", _l("同意当前条件")) for s in _OPEN],
@@ -237,6 +240,12 @@ class Deal(Workflowed, db.Model):
         return or_(*conditions)
 
     @classmethod
+    def concluded_sql(cls):
+        """SQL for "the deal is concluded and stands": its kind's concluded states."""
+        return or_(*(and_(cls.kind == kind, cls.status.in_(machine.concluded_states))
+                     for kind, machine in DEAL_MACHINES.items()))
+
+    @classmethod
     def is_live_sql(cls):
         """SQL for "the deal is not over": its status is not terminal in its kind's machine."""
         return or_(*(and_(cls.kind == kind, cls.status.in_(machine.states), cls.status.not_in(machine.terminal))
@@ -245,7 +254,7 @@ class Deal(Workflowed, db.Model):
     @property
     def recordation_days_left(self) -> int | None:
         """Days until the 备案 deadline (negative once past); None when nothing is due."""
-        if self.recordation_due is None or self.status not in (DealStatus.accepted, DealStatus.paid):
+        if self.recordation_due is None or self.status.value not in self.machine.groups.get("to_record", ()):
             return None
         return (self.recordation_due - business_today()).days
 

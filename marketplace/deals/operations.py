@@ -116,7 +116,7 @@ def _check_acceptance(listing: Listing, user) -> None:
         raise DomainError(_("开放许可面向企业：请以企业账号接受。"))
     existing = db.session.scalar(db.select(Deal.id).where(
         Deal.listing_id == listing.id, Deal.counterparty_org_id == organization.id,
-        Deal.status.in_([DealStatus.accepted, DealStatus.paid, DealStatus.recorded])))
+        Deal.status.in_(OPEN_LICENCE_MACHINE.concluded_states)))
     if existing:
         raise DomainError(_("贵单位已取得该开放许可（交易 #%(id)d）。", id=existing))
 
@@ -303,7 +303,7 @@ def recordation_overdue(today: date | None = None) -> list[Deal]:
     """Open licences not yet recorded whose 3-month deadline is near or past (for reminders)."""
     today = today or business_today()
     return db.session.scalars(db.select(Deal).where(
-        Deal.kind == DealKind.open_licence, Deal.status.in_([DealStatus.accepted, DealStatus.paid]),
+        Deal.kind == DealKind.open_licence, Deal.status.in_(OPEN_LICENCE_MACHINE.group("to_record")),
         Deal.recordation_due <= today + timedelta(days=14))).all()
 
 

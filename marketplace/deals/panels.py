@@ -13,7 +13,7 @@ from ..extensions import db
 from ..main.panels import Panel, panel_source
 from ..types import business_today
 from .inquiries.models import unread_counts
-from .models import Deal, DealKind, DealStatus
+from .models import OPEN_LICENCE_MACHINE, Deal, DealKind
 
 
 def _party(user) -> bool:
@@ -27,7 +27,7 @@ def deals_waiting(user) -> list[Panel]:
     org_id = user.organization_id
     waiting = db.session.scalar(db.select(func.count()).select_from(Deal).where(Deal.waiting_on_org(org_id))) or 0
     due = db.session.scalar(db.select(func.count()).select_from(Deal).where(
-        Deal.kind == DealKind.open_licence, Deal.status.in_([DealStatus.accepted, DealStatus.paid]),
+        Deal.kind == DealKind.open_licence, Deal.status.in_(OPEN_LICENCE_MACHINE.group("to_record")),
         or_(Deal.holder_org_id == org_id, Deal.counterparty_org_id == org_id),
         Deal.recordation_due <= business_today() + timedelta(days=30))) or 0
     unread = sum(unread_counts(user).values())

@@ -50,6 +50,7 @@ PLEDGE_MACHINE = Machine(
     name="pledge",
     initial=ReviewStatus.submitted.value,
     endings={"rejected", "withdrawn", "defaulted"},
+    conclusion="disbursed",  # a pledge loan counts once the money is lent
     steps=[
         Step("submitted", "under_review", "bank", _l("开始审查"), name="start",
              hint=_l("受理后可要求补充材料、批准或拒绝。")),
@@ -116,6 +117,7 @@ INSURANCE_MACHINE = Machine(
     name="insurance",
     initial=PolicyStatus.quoted.value,
     endings={"lapsed"},
+    conclusion="issued",
     steps=[
         Step("quoted", "issued", "insurer", _l("出单"), name="issue", needs=("policy_no", "issued_on"),
              done=_l("保单已出单。")),
