@@ -60,7 +60,7 @@ class Step:
         return _step_roles(self) == {"system"}
 
 
-@dataclass
+@dataclass(eq=False)  # a machine is itself: compared and hashed by identity
 class Machine:
     name: str
     steps: list[Step]
