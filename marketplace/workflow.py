@@ -196,6 +196,17 @@ class Workflowed:
     def status_value(self) -> str:
         return getattr(self.status, "value", self.status)
 
+    @property
+    def status_tone(self) -> str:
+        """How a page colours the status, read off the machine: "new" (its initial state),
+        "moving", "done" (concluded for good) or "ended" (refused, abandoned, lapsed)."""
+        status, machine = self.status_value, self.machine
+        if status in machine.endings:
+            return "ended"
+        if status in machine.terminal:
+            return "done"
+        return "new" if status == machine.initial else "moving"
+
 
 def _step_roles(step: Step) -> set[str]:
     roles = set(step.by.split("|"))
