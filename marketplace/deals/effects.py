@@ -14,7 +14,7 @@ from ..listings.operations import transition as transition_listing
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind
 from ..types import utcnow
-from .models import Deal, DealKind, DealStatus
+from .models import DEAL_MACHINES, Deal, DealKind, DealStatus
 
 
 def on_enter(deal: Deal, status: str, actor, data: dict) -> None:
@@ -93,8 +93,7 @@ HANDLERS = {
     DealStatus.recorded.value: _recorded,
     DealStatus.agreed.value: _agreed,
     DealStatus.completed.value: _completed,
-    DealStatus.rejected.value: _released,
-    DealStatus.cancelled.value: _released,
+    **dict.fromkeys({state for machine in DEAL_MACHINES.values() for state in machine.endings}, _released),
 }
 
 

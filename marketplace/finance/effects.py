@@ -17,7 +17,7 @@ from ..listings.operations import transition as transition_listing
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind
 from ..types import utcnow
-from .machines import ReviewStatus
+from .machines import PLEDGE_MACHINE, ReviewStatus
 from .models import PledgeReview
 
 
@@ -94,9 +94,7 @@ HANDLERS = {
     ReviewStatus.registered.value: _registered,
     ReviewStatus.disbursed.value: _disbursed,
     ReviewStatus.repaid.value: _repaid,
-    ReviewStatus.rejected.value: _closed,
-    ReviewStatus.withdrawn.value: _closed,
-    ReviewStatus.defaulted.value: _closed,
+    **dict.fromkeys(PLEDGE_MACHINE.endings, _closed),  # rejected, withdrawn, defaulted
 }
 
 
