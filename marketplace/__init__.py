@@ -6,12 +6,12 @@ import logging
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from . import config as config_module
+from . import sqlite  # noqa: F401 - the SQLite connection and transaction set-up
 from .config import PROJECT_ROOT
 from .extensions import babel, csrf, db, login_manager, migrate
+from .web import Marketplace
 
 # Feature packages, each exposing `bp` (a blueprint) and optionally `init_app(app)`.
 FEATURES = [
@@ -30,8 +30,8 @@ FEATURES = [
 ]
 
 
-def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+def create_app(config: dict | None = None) -> Marketplace:
+    app = Marketplace(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -114,9 +114,10 @@ def register_security_headers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
-    from . import formatting, nav
+    from . import formatting, nav, workflow
 
     formatting.register(app)
+    app.jinja_env.globals["seen_field"] = workflow.seen_field
 
     @app.context_processor
     def inject_nav():
@@ -133,24 +134,3 @@ def register_commands(app: Flask) -> None:
     from .demo import demo_command
 
     app.cli.add_command(demo_command)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    # SQLite: enforce foreign keys, and let SQLAlchemy (not the driver) issue BEGIN so
-    # that savepoints and transaction boundaries behave as on PostgreSQL.
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")

@@ -21,6 +21,13 @@ class DomainError(Exception):
         self.field = field
 
 
+class Conflict(DomainError):
+    """Someone else changed the thing first (two clicks at once, agree against cancel): nothing
+    was written, and the page should be reloaded to show what happened."""
+
+    status_code = 409
+
+
 class PermissionDenied(DomainError):
     status_code = 403
 
@@ -50,6 +57,7 @@ TITLES = {
     403: ("无权访问", "您没有执行此操作的权限。"),
     404: ("页面不存在", "您要找的页面不存在或已被移除。"),
     405: ("方法不允许", "该地址不接受此类请求。"),
+    409: ("无法完成操作", "该操作与当前状态冲突，请刷新页面后查看最新状态。"),
     413: ("文件过大", "上传的内容超过了大小限制。"),
     429: ("请求过于频繁", "请稍后再试。"),
     500: ("服务器错误", "服务器出现意外错误，我们已记录此问题。请稍后再试。"),
@@ -72,7 +80,7 @@ def register_errorhandlers(app) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain(error: DomainError):
-        db.session.rollback()
+        # The request already rolled back (marketplace.web): a refusal leaves nothing behind.
         title = _("无权操作") if error.status_code == 403 else _("无法完成操作")
         return _error_response(error.status_code, title, error.message)
 

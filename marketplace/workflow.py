@@ -8,7 +8,14 @@ and the database CHECK constraints are built from it (`states_sql`).
 
 `apply_transition` checks the step and the actor, changes the status, lets the subject react
 (`on_enter`), appends the ledger entry and notifies the other side — in the caller's
-transaction."""
+transaction.
+
+Concurrency: a transition first takes the ledger head (every transaction that writes the ledger
+takes its locks in one order: head, subject, related rows, so two steps never deadlock), then
+claims the subject with a compare-and-set on its `version`. A request that read the subject
+before another one moved it finds the version changed and gets a Conflict (409): any number of
+simultaneous identical clicks make one transition, one ledger entry and one notification, on
+PostgreSQL (the UPDATE waits for the row lock, then sees the new version) and on SQLite alike."""
 
 from __future__ import annotations
 
@@ -18,9 +25,15 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from flask import g, has_request_context, request
 from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select, update
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .errors import DomainError, PermissionDenied
+from .errors import Conflict, DomainError, PermissionDenied
+from .extensions import db
 from .ledger import operations as ledger
 
 
@@ -170,6 +183,8 @@ class Workflowed:
     """What a subject of a machine provides. Subclasses are SQLAlchemy models."""
 
     ledger_subject_type: str = ""  # empty: the subject's transitions are not ledger events
+    # Bumped by every transition: the compare-and-set that makes concurrent steps take turns.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def machine(self) -> Machine:  # pragma: no cover - abstract
@@ -224,6 +239,10 @@ def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | No
                      status_enum: Callable | None = None):
     """Move `subject` to `target` if its machine allows `actor` to; write the ledger entry."""
     data = dict(data or {})
+    if subject.ledger_subject_type:  # the ledger head first: the one lock order of ledger writers
+        ledger.lock_head()
+    if subject.id is not None:  # a subject not saved yet (the importer's batch) has no row to claim
+        claim(subject)
     source = subject.status_value
     step = check_transition(subject, target, actor)
     for key in step.needs:
@@ -243,6 +262,77 @@ def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | No
         )
     subject.notify_parties(step, actor)
     return entry
+
+
+def claim(subject) -> None:
+    """Hold `subject`'s row for this transaction, or refuse if it changed since it was read:
+    `UPDATE … SET version = version + 1 WHERE id = :id AND version = :read`. The row stays
+    locked until the transaction ends, so the status the caller checks next is the current one.
+    When the page the user acted on posted the version it showed (`seen_field`), that version
+    is the one compared: a click on a page the other side has moved since is refused too."""
+    db.session.flush()  # a subject created in this transaction needs its row first
+    table = type(subject).__table__
+    read = subject.version
+    expected = _seen_on_page(subject)
+    expected = read if expected is None else expected
+    moved = db.session.execute(
+        update(table).where(table.c.id == subject.id, table.c.version == expected)
+        .values(version=table.c.version + 1)
+    ).rowcount
+    if moved != 1:
+        _refuse_as_moved(subject)
+    set_committed_value(subject, "version", expected + 1)
+
+
+def move_status(subject, allowed, target) -> None:
+    """For a status kept outside the machines (an organisation's review, a quote request, a
+    demand): set it only if it is still one of `allowed`, in one `UPDATE … WHERE status IN (…)`,
+    so that two simultaneous requests cannot both take the step (and both tell someone)."""
+    db.session.flush()
+    table = type(subject).__table__
+    moved = db.session.execute(
+        update(table).where(table.c.id == subject.id, table.c.status.in_(list(allowed))).values(status=target)
+    ).rowcount
+    if moved != 1:
+        _refuse_as_moved(subject)
+    set_committed_value(subject, "status", target)
+
+
+def _refuse_as_moved(subject):
+    table = type(subject).__table__
+    status = db.session.execute(select(table.c.status).where(table.c.id == subject.id)).scalar()
+    raise Conflict(_("该事项刚刚已被其他操作更新（当前状态：%(status)s），本次操作未执行。请刷新页面查看最新情况。",
+                     status=_label(subject, getattr(status, "value", status))))
+
+
+SEEN_FIELD = "seen"
+
+
+def _seen_key(subject) -> str:
+    return f"{type(subject).__table__.name}:{subject.id}"
+
+
+def seen_field(subject) -> Markup:
+    """The hidden input a step's form carries: which subject, at which version, the page showed."""
+    return Markup('<input type="hidden" name="{}" value="{}:{}">').format(SEEN_FIELD, _seen_key(subject),
+                                                                          subject.version)
+
+
+def _seen_on_page(subject) -> int | None:
+    """The version the posted form showed for this subject, once per request (a second step on
+    the same subject in one request compares with what the first left)."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    key = _seen_key(subject)
+    used = g.setdefault("workflow_seen_used", set())
+    if key in used:
+        return None
+    for value in request.form.getlist(SEEN_FIELD):
+        name, _sep, version = value.rpartition(":")
+        if name == key and version.isdigit():
+            used.add(key)
+            return int(version)
+    return None
 
 
 def check_transition(subject: Workflowed, target: str, actor) -> Step:

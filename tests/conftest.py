@@ -42,6 +42,27 @@ def reset_database(app) -> None:
         upgrade()
 
 
+def side_postgres_url() -> str | None:
+    """For tests that commit for real from several threads: a PostgreSQL database of their own
+    (TEST_DATABASE_URL's name + "2", created if missing), or None when the suite runs on SQLite."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from marketplace.config import normalise_database_url
+
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql")):
+        return None
+    url = make_url(normalise_database_url(base))
+    side = url.set(database=f"{url.database}2")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": side.database}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{side.database}"'))
+    admin.dispose()
+    return side.render_as_string(hide_password=False)
+
+
 def test_config(tmp_path_factory, url: str, **overrides) -> dict:
     base = tmp_path_factory.mktemp("instance")
     config = {

@@ -264,7 +264,7 @@ POSTS = [
     ("finance.issue_policy", "other", lambda w: f"/finance/insurance/policies/{w['policy'].id}/issue",
      {"policy_no": "HACK-1"}, 404),
     ("finance.issue_policy by the insured", "sme", lambda w: f"/finance/insurance/policies/{w['policy'].id}/issue",
-     {"policy_no": "HACK-1"}, 409),  # the form comes back with the refusal
+     {"policy_no": "HACK-1"}, 403),  # a party who sees the policy but may not issue it
     ("finance.withdraw_quote", "other", lambda w: f"/finance/insurance/policies/{w['policy'].id}/withdraw", {}, 404),
     ("finance.appraisals", "bank_a", lambda w: "/finance/appraisals",
      {"patent_number": "x", "amount": "1", "method": "income"}, 403),

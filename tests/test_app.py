@@ -135,8 +135,9 @@ def test_schema_matches_the_migrations(app):
 
     from marketplace.extensions import db
 
-    with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+    with app.app_context():
+        # The test's own connection: a second one would queue behind its write lock (SQLite).
+        context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -113,7 +113,7 @@ def test_register_accepts_a_uscc_typed_in_lower_case(client):
 def test_register_refuses_bad_input_beside_the_field_and_stores_nothing(client, overrides, field, message):
     before = stored()
     response = client.post("/register", data=registration(**overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in field_error(response, field)
     assert stored() == before
     assert not signed_in(client)
@@ -189,7 +189,7 @@ def test_login_with_a_wrong_password_or_unknown_email_says_so_without_telling_wh
     wrong = client.post("/login", data={"email": "wang@example.cn", "password": "Wrong-Password-1"})
     unknown = client.post("/login", data={"email": "nobody@example.cn", "password": "Wrong-Password-1"})
     for response in (wrong, unknown):
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "邮箱或密码不正确" in text(response)
     assert 'value="wang@example.cn"' in wrong.get_data(as_text=True)
     assert not signed_in(client)
@@ -330,7 +330,7 @@ def test_reset_refuses_a_weak_new_password(client, make):
     user = make.user()
     link = f"/password/reset/{operations.make_reset_token(user)}"
     response = client.post(link, data={"password": "short1A", "confirm": "short1A"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "至少需要 10 个字符" in field_error(response, "password")
     assert db.session.get(User, user.id).check_password(PASSWORD)
 
@@ -355,7 +355,7 @@ def test_change_password_needs_the_current_one(as_user, make):
     client = as_user(user)
     response = client.post("/account/password", data={
         "current_password": "Not-My-Password-9", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "当前密码不正确" in field_error(response, "current_password")
     assert db.session.get(User, user.id).check_password(PASSWORD)
 

@@ -7,13 +7,11 @@ together by a barrier. On SQLite the second click is checked to be a clean refus
 
 from __future__ import annotations
 
-import os
 import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.deals import operations as ops
@@ -29,28 +27,13 @@ from .conftest import Factory, login, reset_database
 REFUSAL = "该挂牌已与其他方达成一致"
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql")) else None
-
-
 @pytest.fixture
 def own_app(tmp_path_factory):
     """Its own PostgreSQL database (TEST_DATABASE_URL's name + "2"), schema from the migrations."""
-    base = _postgres_url()
-    if base is None:
+    race_url = conftest.side_postgres_url()
+    if race_url is None:
         pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
-    from marketplace.config import normalise_database_url
-
-    url = make_url(normalise_database_url(base))
-    race_url = url.set(database=f"{url.database}2")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": race_url.database}).scalar()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{race_url.database}"'))
-    admin.dispose()
-    app = create_app(conftest.test_config(tmp_path_factory, race_url.render_as_string(False)))
+    app = create_app(conftest.test_config(tmp_path_factory, race_url))
     reset_database(app)
     yield app
     with app.app_context():

@@ -76,14 +76,14 @@ def test_bad_files_are_refused_and_nothing_stored(client, as_user, deal, content
     deal, _uni, sme = deal
     as_user(sme)
     response = post_file(client, deal.id, content=content, name=name)
-    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(DealDocument)) == 0
 
 
 def test_unknown_label_refused(client, as_user, deal):
     deal, _uni, sme = deal
     as_user(sme)
-    assert post_file(client, deal.id, label="发票2").status_code == 400
+    assert post_file(client, deal.id, label="发票2").status_code == 422
     assert db.session.scalar(db.select(db.func.count()).select_from(DealDocument)) == 0
 
 

@@ -131,10 +131,10 @@ def test_holder_records_payment_and_either_side_the_recordation_number(as_user, 
     assert 'data-testid="step-paid"' in page and "30000.00" in page  # prefilled with the fee
     future = (date.today() + timedelta(days=3)).isoformat()
     refused = holder.post(f"/deals/{deal.id}/steps/paid", data={"paid-paid_on": future, "paid-amount_paid": "30000"})
-    assert refused.status_code == 409 and "不能晚于今天" in text(refused)
+    assert refused.status_code == 422 and "不能晚于今天" in text(refused)
     bad = holder.post(f"/deals/{deal.id}/steps/paid", data={"paid-paid_on": date.today().isoformat(),
                                                             "paid-amount_paid": "30000.001"})
-    assert bad.status_code == 409 and "两位小数" in text(bad) and "30000.001" in text(bad)
+    assert bad.status_code == 422 and "两位小数" in text(bad) and "30000.001" in text(bad)
     assert db.session.get(Deal, deal.id).status == DealStatus.accepted
     ok = holder.post(f"/deals/{deal.id}/steps/paid", data={"paid-paid_on": date.today().isoformat(),
                                                            "paid-amount_paid": "30000"})
@@ -229,7 +229,7 @@ def test_bad_amounts_in_a_proposal_are_refused_beside_the_field(make, as_user, u
     before = counts()
     response = as_user(sme).post(f"/listings/{listing.id}/propose",
                                  data={"amount": amount, "royalty_rate": royalty, "terms": "保留的文字"})
-    assert response.status_code == 409
+    assert response.status_code == 422
     page = text(response)
     assert message in page and "保留的文字" in page and "is-invalid" in page
     assert counts() == before
@@ -241,7 +241,7 @@ def test_bad_counter_offer_is_refused_and_nothing_written(make, as_user, uni, sm
     db.session.commit()
     before = counts()
     response = as_user(uni).post(f"/deals/{deal.id}/steps/negotiating", data={"negotiating-amount": "-1"})
-    assert response.status_code == 409 and "大于零" in text(response)
+    assert response.status_code == 422 and "大于零" in text(response)
     assert counts() == before and db.session.get(Deal, deal.id).status == DealStatus.proposed
 
 

@@ -123,7 +123,7 @@ def test_a_file_that_claims_to_be_a_pdf_but_is_not_is_refused_and_nothing_is_kep
     response = post_request(client, {"patent": patent, "chosen": bank},
                             documents=[(io.BytesIO(FAKE_PDF), "报告.pdf", "application/pdf")], purpose="保留的用途说明")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "不是 PDF、JPEG、PNG 文件" in html
+    assert response.status_code == 422 and "不是 PDF、JPEG、PNG 文件" in html
     assert "保留的用途说明" in html  # what was typed is kept
     assert ledger_count() == count and db.session.scalar(db.select(db.func.count(PledgeReview.id))) == 0
 
@@ -149,7 +149,7 @@ def test_the_bank_walks_the_loan_through_the_review_page(client, world, as_user)
     assert client.post(review_url + "/start").status_code == 302
     bad = client.post(review_url + "/approve", data={"approve-amount": "9000000", "approve-rate": "4.35",
                                                      "approve-term_months": "12"})
-    assert bad.status_code == 409 and "不能超过申请金额" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "不能超过申请金额" in bad.get_data(as_text=True)
     bad = client.post(review_url + "/approve", data={"approve-amount": "1000000", "approve-rate": "37",
                                                      "approve-term_months": "12"})
     assert "0–36%" in bad.get_data(as_text=True)
@@ -243,7 +243,7 @@ def test_an_insurer_records_a_policy_and_refuses_a_lapsed_patent(client, app, ma
             "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=365)).isoformat(),
             "issue_now": "y", "policy_no": "AX-2025-01"}
     refused = client.post("/finance/insurance/policies/new", data=data)
-    assert refused.status_code == 200 and "不能承保" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "不能承保" in refused.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(InsurancePolicy.id))) == 0
     response = client.post("/finance/insurance/policies/new", data={**data, "patent_numbers": good.number})
     assert response.status_code == 302

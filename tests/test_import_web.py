@@ -126,7 +126,7 @@ def test_an_unverified_organisation_can_import_but_not_publish(as_user, make):
     client = as_user(user)
     assert "审核通过后才能发布挂牌" in client.get("/patents/import").get_data(as_text=True)
     refused = upload(client, CSV_TEXT.encode(), publish="open_licence")
-    assert refused.status_code == 200 and "尚未通过平台审核" in refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "尚未通过平台审核" in refused.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(ImportJob)) == 0
     assert upload(client, CSV_TEXT.encode()).status_code == 302
     assert db.session.scalar(db.select(db.func.count()).select_from(Patent)) == 2
@@ -142,7 +142,7 @@ def test_an_unverified_organisation_can_import_but_not_publish(as_user, make):
 ])
 def test_bad_files_are_refused_with_a_clear_message(as_user, member, data, filename, message):
     response = upload(as_user(member), data, filename)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(ImportJob)) == 0
 
@@ -159,7 +159,7 @@ def test_oversized_uploads_are_refused(app, as_user, member, monkeypatch):
     assert big.status_code == 413 and "文件超过 1 MB 的上限" in big.get_data(as_text=True)
     # Just over the cap (within the multipart allowance): counted while it is stored.
     near = upload_raw(client, CSV_TEXT.encode() + b"," * (1024 * 1024))
-    assert near.status_code == 200 and "文件超过 1 MB 的上限" in near.get_data(as_text=True)
+    assert near.status_code == 422 and "文件超过 1 MB 的上限" in near.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(ImportJob)) == 0
 
 

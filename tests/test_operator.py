@@ -78,8 +78,8 @@ def test_verifying_an_already_verified_organisation_says_so_and_changes_nothing(
     reviewed_at = db.session.get(Organization, applicant.id).reviewed_at
     mails, notes = count(OutboxMail), count(Notification)
 
-    again = client.post(f"/operator/organisations/{applicant.id}/verify", follow_redirects=True)
-    assert again.status_code == 200
+    again = client.post(f"/operator/organisations/{applicant.id}/verify")
+    assert again.status_code == 409
     assert "该机构已通过审核" in text(again)
     assert db.session.get(Organization, applicant.id).reviewed_at == reviewed_at
     assert (count(OutboxMail), count(Notification)) == (mails, notes)
@@ -108,7 +108,7 @@ def test_reject_needs_a_reason(as_user, operator, applicant):
     client = as_user(operator)
     for reason in ("", "   "):
         response = client.post(f"/operator/organisations/{applicant.id}/reject", data={"reason": reason})
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert "此项必填" in field_error(response, "reason")
     assert db.session.get(Organization, applicant.id).status == OrgStatus.pending
     with pytest.raises(DomainError, match="请填写不通过的原因") as refused:

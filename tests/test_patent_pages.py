@@ -182,7 +182,7 @@ def test_bad_patent_input_is_shown_beside_the_field_and_nothing_is_stored(client
     before = patent_count()
     response = client.post("/patents/new", data={**GOOD_FORM, **changes})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in html and "is-invalid" in html
     assert kept in html and "本发明公开了一种图像去噪方法。" in html  # what was typed is kept
     assert patent_count() == before

@@ -10,11 +10,14 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func
+from werkzeug.security import check_password_hash
 
 from ..errors import DomainError, NotVerified, PermissionDenied
 from ..extensions import db
 from ..notify.operations import notify_organization, notify_user, send_mail
+from ..sqlite import end_read_transaction
 from ..types import utcnow
+from ..workflow import move_status
 from . import throttle
 from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, SiteRole, User
 from .validation import canonical_uscc, password_problems
@@ -96,7 +99,7 @@ def verify_organization(org: Organization, operator: User) -> None:
         raise DomainError(_("该机构已通过审核。"))
     if org.uscc is None:
         raise DomainError(_("该机构由专利登记导入创建，尚未注册（没有统一社会信用代码），不能审核通过。"))
-    org.status = OrgStatus.verified
+    move_status(org, [OrgStatus.pending, OrgStatus.rejected], OrgStatus.verified)
     org.status_reason = ""
     org.reviewed_at = utcnow()
     org.reviewed_by_id = operator.id
@@ -110,7 +113,9 @@ def reject_organization(org: Organization, operator: User, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("请填写不通过的原因，机构会看到它。"), field="reason")
-    org.status = OrgStatus.rejected
+    # From any status (a verified organisation may be suspended, a reason corrected), but once
+    # per reading: two operators' simultaneous clicks send one notice.
+    move_status(org, [org.status], OrgStatus.rejected)
     org.status_reason = reason
     org.reviewed_at = utcnow()
     org.reviewed_by_id = operator.id
@@ -185,7 +190,11 @@ def authenticate(email: str, password: str, address: str | None) -> User:
             raise LoginRefused(_("登录失败次数过多，该账号或地址已被临时锁定，请 %(m)d 分钟后再试，或通过“忘记密码”重设密码。", m=minutes))
         raise LoginRefused(_("登录尝试过于频繁，请 %(s)d 秒后再试。", s=verdict.wait_seconds))
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.check_password(password) or not user.active:
+    password_hash = user.password_hash if user is not None else None
+    # The hash check is slow on purpose (scrypt): end the reading transaction first, so it holds
+    # no lock meanwhile (on SQLite a writer's lock is the whole database's).
+    end_read_transaction()
+    if password_hash is None or not check_password_hash(password_hash, password) or not user.active:
         throttle.record_failure(keys)
         raise LoginRefused(_("邮箱或密码不正确。"))
     throttle.record_success(email)
@@ -230,6 +239,12 @@ def set_new_password(user: User, password: str) -> None:
     _check_password(password, user.email, user.name)
     user.set_password(password)
     throttle.record_success(user.email)
+
+
+def update_profile(user: User, *, name: str, phone: str | None) -> None:
+    user.name = name.strip()
+    user.phone = (phone or "").strip()
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:

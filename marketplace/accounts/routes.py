@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
 from ..extensions import db, login_manager
-from ..forms import attach_domain_error
 from ..urls import safe_next
+from ..web import keep_writes, submit
 from . import bp, operations
 from .forms import (
     AliasesForm,
@@ -68,23 +68,17 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = operations.register_organization(
-                org_name=form.org_name.data, kind=OrgKind(form.kind.data), uscc=form.uscc.data,
-                is_sme=form.is_sme.data, region=form.region.data or "", address=form.address.data or "",
-                contact_phone=form.contact_phone.data or "", user_name=form.user_name.data,
-                email=form.email.data, password=form.password.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("注册成功。您的机构已提交平台审核，审核通过前可以浏览和填写草稿。"), "success")
-            return redirect(url_for("main.dashboard"))
-    return render_template("accounts/register.html", form=form)
+    outcome = submit(form, lambda: operations.register_organization(
+        org_name=form.org_name.data, kind=OrgKind(form.kind.data), uscc=form.uscc.data,
+        is_sme=form.is_sme.data, region=form.region.data or "", address=form.address.data or "",
+        contact_phone=form.contact_phone.data or "", user_name=form.user_name.data,
+        email=form.email.data, password=form.password.data,
+    ))
+    if outcome.done:
+        login_user(outcome.result)
+        flash(_("注册成功。您的机构已提交平台审核，审核通过前可以浏览和填写草稿。"), "success")
+        return redirect(url_for("main.dashboard"))
+    return render_template("accounts/register.html", form=form), outcome.status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -92,18 +86,18 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
     form = LoginForm()
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             user = operations.authenticate(form.email.data, form.password.data, request.remote_addr)
         except operations.LoginRefused as error:
-            db.session.commit()  # keep the failure count
+            keep_writes()  # the refusal is 422, but the failure it counted must stay counted
             form.form_errors.append(error.message)
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("欢迎回来，%(name)s。", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.dashboard")))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -117,12 +111,11 @@ def logout():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
-        db.session.commit()
+    outcome = submit(form, lambda: operations.request_password_reset(form.email.data))
+    if outcome.done:
         flash(_("如果该邮箱已注册，我们已向它发送了重设密码的链接。"), "info")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+    return render_template("accounts/forgot_password.html", form=form), outcome.status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -133,17 +126,11 @@ def reset_password(token: str):
         flash(error.message, "danger")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            operations.set_new_password(user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("密码已重设，请用新密码登录。"), "success")
-            return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    outcome = submit(form, lambda: operations.set_new_password(user, form.password.data))
+    if outcome.done:
+        flash(_("密码已重设，请用新密码登录。"), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), outcome.status
 
 
 # --- the signed-in user -----------------------------------------------------------------
@@ -152,35 +139,33 @@ def reset_password(token: str):
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            operations.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("密码已修改。"), "success")
-            return redirect(url_for("accounts.profile"))
-    return render_template("accounts/change_password.html", form=form)
+    outcome = submit(form, lambda: operations.change_password(current_user, form.current_password.data,
+                                                              form.password.data))
+    if outcome.done:
+        flash(_("密码已修改。"), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form), outcome.status
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        current_user.name = form.name.data.strip()
-        current_user.phone = (form.phone.data or "").strip()
-        db.session.commit()
+    outcome = submit(form, lambda: operations.update_profile(current_user, name=form.name.data,
+                                                             phone=form.phone.data))
+    if outcome.done:
         flash(_("个人资料已保存。"), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template("accounts/profile.html", form=form), outcome.status
 
 
 @bp.get("/org")
 @login_required
 def my_org():
+    return _render_org(invite_form=InviteForm(), new_link=session.pop("invitation_link", None))
+
+
+def _render_org(invite_form: InviteForm, new_link: str | None = None):
     org = current_user.organization
     invitations = []
     if current_user.is_org_admin:
@@ -188,34 +173,23 @@ def my_org():
             db.select(Invitation).where(Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
                                         Invitation.revoked_at.is_(None)).order_by(Invitation.created_at.desc())
         ).all()
-    return render_template("accounts/org.html", org=org, invite_form=InviteForm(), invitations=invitations,
-                           new_link=None)
+    return render_template("accounts/org.html", org=org, invite_form=invite_form, invitations=invitations,
+                           new_link=new_link)
 
 
 @bp.post("/org/invitations")
 @org_admin_required
 def invite():
     form = InviteForm()
-    org = current_user.organization
-    new_link = None
-    if form.validate_on_submit():
-        try:
-            _invitation, token = operations.create_invitation(current_user, form.email.data, OrgRole(form.org_role.data))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            new_link = url_for("accounts.join", token=token, _external=True)
-            flash(_("邀请已发送到 %(email)s。", email=form.email.data), "success")
-            form = InviteForm(formdata=None)
-    invitations = db.session.scalars(
-        db.select(Invitation).where(Invitation.organization_id == org.id, Invitation.accepted_at.is_(None),
-                                    Invitation.revoked_at.is_(None)).order_by(Invitation.created_at.desc())
-    ).all()
-    status = 200 if new_link or not form.errors else 400
-    return render_template("accounts/org.html", org=org, invite_form=form, invitations=invitations,
-                           new_link=new_link), status
+    outcome = submit(form, lambda: operations.create_invitation(current_user, form.email.data,
+                                                                OrgRole(form.org_role.data)))
+    if outcome.done:
+        _invitation, token = outcome.result
+        # The link is shown once, on the next page, for the admin to pass on if the mail is lost.
+        session["invitation_link"] = url_for("accounts.join", token=token, _external=True)
+        flash(_("邀请已发送到 %(email)s。", email=form.email.data), "success")
+        return redirect(url_for("accounts.my_org"))
+    return _render_org(invite_form=form), outcome.status
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -225,20 +199,14 @@ def join(token: str):
         flash(_("邀请链接无效或已过期，请向机构管理员重新索取。"), "danger")
         return redirect(url_for("main.home"))
     form = JoinForm()
-    if form.validate_on_submit():
-        try:
-            user = operations.accept_invitation(invitation, form.name.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            # Signing out (a POST, never the GET of the link) also drops another user's remember-me cookie.
-            logout_user()
-            login_user(user)
-            flash(_("欢迎加入%(org)s。", org=invitation.organization.name), "success")
-            return redirect(url_for("main.dashboard"))
-    return render_template("accounts/join.html", form=form, invitation=invitation)
+    outcome = submit(form, lambda: operations.accept_invitation(invitation, form.name.data, form.password.data))
+    if outcome.done:
+        # Signing out (a POST, never the GET of the link) also drops another user's remember-me cookie.
+        logout_user()
+        login_user(outcome.result)
+        flash(_("欢迎加入%(org)s。", org=invitation.organization.name), "success")
+        return redirect(url_for("main.dashboard"))
+    return render_template("accounts/join.html", form=form, invitation=invitation), outcome.status
 
 
 # --- operator ---------------------------------------------------------------------------
@@ -263,9 +231,14 @@ def operator_orgs():
 @bp.route("/operator/organisations/<int:org_id>", methods=["GET"])
 @operator_required
 def operator_org(org_id: int):
-    org = db.get_or_404(Organization, org_id)
-    return render_template("operator/organisation.html", org=org, reject_form=RejectForm(), confirm=ConfirmForm(),
-                           aliases_form=AliasesForm(aliases=org.aliases))
+    return _render_operator_org(db.get_or_404(Organization, org_id))
+
+
+def _render_operator_org(org: Organization, *, reject_form: RejectForm | None = None,
+                         aliases_form: AliasesForm | None = None):
+    return render_template("operator/organisation.html", org=org,
+                           reject_form=reject_form or RejectForm(formdata=None), confirm=ConfirmForm(),
+                           aliases_form=aliases_form or AliasesForm(formdata=None, aliases=org.aliases))
 
 
 @bp.post("/operator/organisations/<int:org_id>/aliases")
@@ -273,35 +246,19 @@ def operator_org(org_id: int):
 def operator_aliases(org_id: int):
     org = db.get_or_404(Organization, org_id)
     form = AliasesForm()
-    if form.validate_on_submit():
-        try:
-            operations.set_aliases(org, current_user, form.aliases.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("已保存别名。"), "success")
-            return redirect(url_for("accounts.operator_org", org_id=org.id))
-    return render_template("operator/organisation.html", org=org, reject_form=RejectForm(formdata=None),
-                           confirm=ConfirmForm(), aliases_form=form), 422
+    outcome = submit(form, lambda: operations.set_aliases(org, current_user, form.aliases.data or ""))
+    if outcome.done:
+        flash(_("已保存别名。"), "success")
+        return redirect(url_for("accounts.operator_org", org_id=org.id))
+    return _render_operator_org(org, aliases_form=form), outcome.status
 
 
 @bp.post("/operator/organisations/<int:org_id>/verify")
 @operator_required
 def operator_verify(org_id: int):
     org = db.get_or_404(Organization, org_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        operations.verify_organization(org, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
-        flash(_("已认证：%(name)s", name=org.name), "success")
+    operations.verify_organization(org, current_user)  # a refusal is the 409 page with its message
+    flash(_("已认证：%(name)s", name=org.name), "success")
     return redirect(url_for("accounts.operator_orgs"))
 
 
@@ -310,18 +267,11 @@ def operator_verify(org_id: int):
 def operator_reject(org_id: int):
     org = db.get_or_404(Organization, org_id)
     form = RejectForm()
-    if form.validate_on_submit():
-        try:
-            operations.reject_organization(org, current_user, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("已驳回：%(name)s", name=org.name), "info")
-            return redirect(url_for("accounts.operator_orgs"))
-    return render_template("operator/organisation.html", org=org, reject_form=form, confirm=ConfirmForm(),
-                           aliases_form=AliasesForm(formdata=None, aliases=org.aliases)), 400
+    outcome = submit(form, lambda: operations.reject_organization(org, current_user, form.reason.data))
+    if outcome.done:
+        flash(_("已驳回：%(name)s", name=org.name), "info")
+        return redirect(url_for("accounts.operator_orgs"))
+    return _render_operator_org(org, reject_form=form), outcome.status
 
 
 @bp.get("/operator/users")

@@ -13,6 +13,7 @@ from ..accounts.models import OrgKind
 from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
+from ..ledger.operations import lock_head
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
 from ..listings.operations import check_offerable, parse_amount, parse_percent
 from ..notify.operations import notify_organization
@@ -46,7 +47,9 @@ def add_months(day: date, months: int) -> date:
 
 
 def _lock_listing(listing_id: int) -> Listing:
-    """Serialise concurrent deals on one listing (a row lock on PostgreSQL)."""
+    """Serialise concurrent deals on one listing (a row lock on PostgreSQL). The ledger head
+    comes first, as in every transition, so locks are always taken in the same order."""
+    lock_head()
     listing = db.session.get(Listing, listing_id, with_for_update=True, populate_existing=True)
     if listing is None:
         raise DomainError(_("挂牌不存在。"))

@@ -1,6 +1,6 @@
 """Deal pages. Routes stay thin: load (another organisation's deal is a 404, never a 403 that
-confirms it exists), call the operation, commit once, render. A refused step re-renders the
-page with the operation's message."""
+confirms it exists), call the operation, redirect; the request commits once (marketplace.web).
+A refused step re-renders the page with the operation's message."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_domain_error, step_values
+from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..listings.routes import load_listing
 from ..types import business_today
+from ..web import submit
 from . import bp, operations
 from .forms import STEP_FORMS, AcceptOpenLicenceForm, DocumentForm, ProposeForm
 from .inquiries.models import Thread
@@ -96,16 +96,11 @@ def act(deal_id: int, target: str):
         abort(404)
     step = deal.machine.step(deal.status_value, target)  # None: the operation names the refusal
     form = STEP_FORMS.form(target)
-    if not form.validate_on_submit():
-        return render_detail(deal, posted=(target, form), status=422)
-    try:
-        operation(deal, current_user, **step_values(form))
-    except DomainError as error:
-        db.session.rollback()
-        attach_domain_error(form, error)
-        flash(error.message, "danger")
-        return render_detail(load_deal(deal_id), posted=(target, form), status=error.status_code)
-    db.session.commit()
+    outcome = submit(form, lambda: operation(deal, current_user, **step_values(form)))
+    if not outcome.done:
+        for message in form.form_errors:
+            flash(message, "danger")
+        return render_detail(deal, posted=(target, form), status=outcome.status)
     flash(step.done_message, "success")
     return redirect(url_for("deals.detail", deal_id=deal.id))
 
@@ -129,25 +124,16 @@ def accept(listing_id: int):
     refusal = operations.acceptance_refusal(listing, current_user)
     fee, discounted = operations.open_licence_fee(listing, current_user.organization)
     form = AcceptOpenLicenceForm()
-    status = 200
     if request.method == "GET":
         form.notice.data = notice_template(listing, current_user, fee)
-    elif form.validate_on_submit():
-        try:
-            deal = operations.accept_open_licence(listing, current_user, form.notice.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
-            flash(_("开放许可已生效：交易 #%(id)d。请在 %(due)s 前办理备案。", id=deal.id,
-                    due=deal.recordation_due.isoformat()), "success")
-            return redirect(url_for("deals.detail", deal_id=deal.id))
-    else:
-        status = 422
+    outcome = submit(form, lambda: operations.accept_open_licence(listing, current_user, form.notice.data))
+    if outcome.done:
+        deal = outcome.result
+        flash(_("开放许可已生效：交易 #%(id)d。请在 %(due)s 前办理备案。", id=deal.id,
+                due=deal.recordation_due.isoformat()), "success")
+        return redirect(url_for("deals.detail", deal_id=deal.id))
     return render_template("deals/accept.html", listing=listing, form=form, fee=fee, discounted=discounted,
-                           refusal=refusal, org=current_user.organization), status
+                           refusal=refusal, org=current_user.organization), outcome.status
 
 
 @bp.route("/listings/<int:listing_id>/propose", methods=["GET", "POST"])
@@ -161,29 +147,19 @@ def propose(listing_id: int):
     counterparty = thread.asker if thread is not None and thread.side_of(current_user) == "holder" else None
     if counterparty is None and listing.owner_id == current_user.organization_id:
         abort(404)  # the holder proposes only to someone who asked, from the thread
-    status = 200
     if request.method == "GET":
         form.amount.data = f"{listing.price:.2f}" if listing.price else ""
         if thread is not None:
             form.thread_id.data = str(thread.id)
             form.terms.data = _("（据咨询 #%(id)d）", id=thread.id)
-    elif form.validate_on_submit():
-        try:
-            deal = operations.propose_deal(listing, current_user, amount=form.amount.data,
-                                           royalty_rate=form.royalty_rate.data, terms=form.terms.data,
-                                           counterparty_org=counterparty, thread=thread)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
-            flash(_("提议已提交：交易 #%(id)d。", id=deal.id), "success")
-            return redirect(url_for("deals.detail", deal_id=deal.id))
-    else:
-        status = 422
+    outcome = submit(form, lambda: operations.propose_deal(
+        listing, current_user, amount=form.amount.data, royalty_rate=form.royalty_rate.data, terms=form.terms.data,
+        counterparty_org=counterparty, thread=thread))
+    if outcome.done:
+        flash(_("提议已提交：交易 #%(id)d。", id=outcome.result.id), "success")
+        return redirect(url_for("deals.detail", deal_id=outcome.result.id))
     return render_template("deals/propose.html", listing=listing, form=form, thread=thread,
-                           counterparty=counterparty), status
+                           counterparty=counterparty), outcome.status
 
 
 def _thread_for(listing, thread_id) -> Thread | None:
@@ -203,17 +179,11 @@ def _thread_for(listing, thread_id) -> Thread | None:
 def upload_document(deal_id: int):
     deal = load_deal(deal_id)
     form = DocumentForm()
-    if form.validate_on_submit():
-        try:
-            operations.attach_document(deal, current_user, form.file.data, form.label.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("文件已上传。"), "success")
-            return redirect(url_for("deals.detail", deal_id=deal.id) + "#documents")
-    return render_detail(deal, status=400, document_form=form)
+    outcome = submit(form, lambda: operations.attach_document(deal, current_user, form.file.data, form.label.data))
+    if outcome.done:
+        flash(_("文件已上传。"), "success")
+        return redirect(url_for("deals.detail", deal_id=deal.id) + "#documents")
+    return render_detail(deal, status=outcome.status, document_form=form)
 
 
 @bp.get("/deals/<int:deal_id>/documents/<int:document_id>")

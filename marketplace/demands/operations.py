@@ -16,6 +16,7 @@ from ..extensions import db
 from ..listings.models import Industry, ListingKind
 from ..patents.numbers import NumberError, parse_ipc
 from ..types import to_money, utcnow
+from ..workflow import move_status
 from .models import Demand, DemandStatus
 
 MAX_BUDGET = Decimal("10000000000")  # ¥100 亿
@@ -128,7 +129,7 @@ def publish_demand(demand: Demand, user) -> None:
     ensure_can_act(user)
     if demand.status != DemandStatus.draft:
         raise DomainError(_("只有草稿可以发布。"))
-    demand.status = DemandStatus.open
+    move_status(demand, [DemandStatus.draft], DemandStatus.open)
     demand.published_at = demand.watermark = utcnow()
     db.session.flush()
 
@@ -138,6 +139,6 @@ def close_demand(demand: Demand, user) -> None:
         raise PermissionDenied(_("只有发布需求的企业或平台运营人员可以关闭需求。"))
     if demand.status == DemandStatus.closed:
         raise DomainError(_("该需求已关闭。"))
-    demand.status = DemandStatus.closed
+    move_status(demand, [s for s in DemandStatus if s != DemandStatus.closed], DemandStatus.closed)
     demand.closed_at = utcnow()
     db.session.flush()

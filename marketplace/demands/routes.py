@@ -1,5 +1,5 @@
 """Demand pages: my demands, post, edit, publish, close, the matches of a demand, and for holders the
-demands their listings answer. Thin: load (404), check (403), operate, commit once."""
+demands their listings answer. Thin: load (404), check (403), operate; the request commits once."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_domain_error
 from ..listings.models import LIVE_STATUSES, Listing
 from ..listings.routes import load_listing
+from ..web import submit
 from . import bp, operations
 from .forms import DemandForm
 from .models import Demand
@@ -40,17 +39,12 @@ def new():
     if not Demand.can_create(current_user):
         abort(403)
     form = DemandForm()
-    if form.validate_on_submit():
-        try:
-            demand = operations.create_demand(current_user, form.to_input(), publish=bool(form.publish.data))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("需求已发布，下面是为您匹配的技术。") if form.publish.data else _("草稿已保存。"), "success")
-            return redirect(url_for("demands.detail", demand_id=demand.id))
-    return render_template("demands/form.html", form=form, demand=None)
+    outcome = submit(form, lambda: operations.create_demand(current_user, form.to_input(),
+                                                            publish=bool(form.publish.data)))
+    if outcome.done:
+        flash(_("需求已发布，下面是为您匹配的技术。") if form.publish.data else _("草稿已保存。"), "success")
+        return redirect(url_for("demands.detail", demand_id=outcome.result.id))
+    return render_template("demands/form.html", form=form, demand=None), outcome.status
 
 
 @bp.route("/<int:demand_id>/edit", methods=["GET", "POST"])
@@ -60,27 +54,24 @@ def edit(demand_id: int):
     form = DemandForm()
     if not form.is_submitted():
         form.fill_from(demand)
-    elif form.validate():
-        try:
-            operations.update_demand(demand, current_user, form.to_input())
-            if form.publish.data and demand.status.value == "draft":
-                operations.publish_demand(demand, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("需求已更新。"), "success")
-            return redirect(url_for("demands.detail", demand_id=demand.id))
-    return render_template("demands/form.html", form=form, demand=demand)
+
+    def save():
+        operations.update_demand(demand, current_user, form.to_input())
+        if form.publish.data and demand.status.value == "draft":
+            operations.publish_demand(demand, current_user)
+
+    outcome = submit(form, save)
+    if outcome.done:
+        flash(_("需求已更新。"), "success")
+        return redirect(url_for("demands.detail", demand_id=demand.id))
+    return render_template("demands/form.html", form=form, demand=demand), outcome.status
 
 
 @bp.post("/<int:demand_id>/publish")
 @login_required
 def publish(demand_id: int):
     demand = load_demand(demand_id, for_edit=True)
-    operations.publish_demand(demand, current_user)
-    db.session.commit()
+    operations.publish_demand(demand, current_user)  # a refusal is the 409 page
     flash(_("需求已发布。"), "success")
     return redirect(url_for("demands.detail", demand_id=demand.id))
 
@@ -90,7 +81,6 @@ def publish(demand_id: int):
 def close(demand_id: int):
     demand = load_demand(demand_id)
     operations.close_demand(demand, current_user)
-    db.session.commit()
     flash(_("需求已关闭。"), "success")
     return redirect(url_for("demands.detail", demand_id=demand.id))
 

@@ -18,7 +18,7 @@ from ..listings.operations import parse_amount
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
-from ..workflow import apply_transition, record_creation
+from ..workflow import apply_transition, move_status, record_creation
 from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
 from .operations import _today
 from .policies import InsurancePolicy, InsuredPatent, QuotePatent, QuoteRequest, QuoteStatus
@@ -120,7 +120,7 @@ def record_policy(user, data: PolicyInput, *, on: date | None = None) -> Insuran
     db.session.flush()
     record_creation(policy, user, occurred_on=today, data=_details(policy))
     if quote is not None:
-        quote.status = QuoteStatus.answered
+        move_status(quote, [QuoteStatus.open], QuoteStatus.answered)
     if data.issue_now:
         issue_policy(policy, user, policy_no=policy_no, issued_on=today, on=today)
     else:
@@ -210,7 +210,8 @@ def decline_quote(quote: QuoteRequest, user, answer: str) -> None:
     answer = (answer or "").strip()
     if not answer:
         raise DomainError(_("请说明原因。"), field="answer")
-    quote.status, quote.answer = QuoteStatus.declined, answer[:4000]
+    move_status(quote, [QuoteStatus.open], QuoteStatus.declined)
+    quote.answer = answer[:4000]
     db.session.flush()
     notify_organization(quote.requester, _("%(org)s 婉拒了您的专利保险询价：%(a)s", org=user.organization.name, a=quote.answer),
                         url_for("finance.insurance_home", _external=True))

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organization, OrgKind, OrgStatus
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_domain_error, step_values
+from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..patents.models import Patent
+from ..web import submit
 from . import bp, forms, insurance
 from .appraisals import patent_by_number
 from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
@@ -69,19 +69,14 @@ def new_quote():
     form.patent_ids.choices = [(p.id, f"{p.number} {p.title}") for p in patents if p.is_in_force()]
     if request.method == "GET" and request.args.get("patent_id", type=int):
         form.patent_ids.data = [request.args.get("patent_id", type=int)]
-    if form.validate_on_submit():
-        try:
-            insurance.request_quote(current_user, insurer_id=form.insurer_id.data, patent_ids=form.patent_ids.data or [],
-                                    policy_type=PolicyType(form.policy_type.data),
-                                    coverage_wanted=form.coverage_wanted.data, message=form.message.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("询价已发送，保险机构报价后会通知您。"), "success")
-            return redirect(url_for("finance.insurance_home"))
-    return render_template("finance/quote_form.html", form=form)
+    outcome = submit(form, lambda: insurance.request_quote(
+        current_user, insurer_id=form.insurer_id.data, patent_ids=form.patent_ids.data or [],
+        policy_type=PolicyType(form.policy_type.data), coverage_wanted=form.coverage_wanted.data,
+        message=form.message.data))
+    if outcome.done:
+        flash(_("询价已发送，保险机构报价后会通知您。"), "success")
+        return redirect(url_for("finance.insurance_home"))
+    return render_template("finance/quote_form.html", form=form), outcome.status
 
 
 @bp.post("/finance/insurance/quotes/<int:quote_id>/decline")
@@ -91,14 +86,8 @@ def decline_quote(quote_id: int):
     if quote is None or not quote.can_view(current_user):
         abort(404)
     form = forms.ReasonForm()
-    try:
-        insurance.decline_quote(quote, current_user, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("已答复询价。"), "info")
+    insurance.decline_quote(quote, current_user, form.reason.data or "")  # a refusal is the 409 page
+    flash(_("已答复询价。"), "info")
     return redirect(url_for("finance.insurance_home"))
 
 
@@ -124,27 +113,24 @@ def new_policy():
             form.policy_type.data = quote.policy_type.value
             if quote.coverage_wanted:
                 form.coverage.data = f"{quote.coverage_wanted:.2f}"
-    if form.validate_on_submit():
-        try:
-            patent_ids = [patent_by_number(line, "patent_numbers").id
-                          for line in form.patent_numbers.data.replace("，", "\n").replace(",", "\n").splitlines()
-                          if line.strip()]
-            policy = insurance.record_policy(current_user, insurance.PolicyInput(
-                insured_org_id=form.insured_org_id.data, patent_ids=patent_ids,
-                policy_type=PolicyType(form.policy_type.data), type_note=form.type_note.data or "",
-                premium=form.premium.data, coverage=form.coverage.data, starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data, issue_now=form.issue_now.data, policy_no=form.policy_no.data or "",
-                quote_request_id=quote.id if quote else None))
-        except DomainError as error:
-            db.session.rollback()
-            if error.field == "patent_ids":
-                error.field = "patent_numbers"
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("保单已出单。") if policy.status == PolicyStatus.issued else _("报价已发送给被保险机构。"), "success")
-            return redirect(url_for("finance.policy_detail", policy_id=policy.id))
-    return render_template("finance/policy_form.html", form=form, quote=quote)
+
+    def record():
+        patent_ids = [patent_by_number(line, "patent_numbers").id
+                      for line in form.patent_numbers.data.replace("，", "\n").replace(",", "\n").splitlines()
+                      if line.strip()]
+        return insurance.record_policy(current_user, insurance.PolicyInput(
+            insured_org_id=form.insured_org_id.data, patent_ids=patent_ids,
+            policy_type=PolicyType(form.policy_type.data), type_note=form.type_note.data or "",
+            premium=form.premium.data, coverage=form.coverage.data, starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data, issue_now=form.issue_now.data, policy_no=form.policy_no.data or "",
+            quote_request_id=quote.id if quote else None))
+
+    outcome = submit(form, record, aliases={"patent_ids": "patent_numbers"})
+    if outcome.done:
+        policy = outcome.result
+        flash(_("保单已出单。") if policy.status == PolicyStatus.issued else _("报价已发送给被保险机构。"), "success")
+        return redirect(url_for("finance.policy_detail", policy_id=policy.id))
+    return render_template("finance/policy_form.html", form=form, quote=quote), outcome.status
 
 
 def load_policy(policy_id: int) -> InsurancePolicy:
@@ -156,8 +142,11 @@ def load_policy(policy_id: int) -> InsurancePolicy:
 
 @bp.get("/finance/insurance/policies/<int:policy_id>")
 @login_required
-def policy_detail(policy_id: int, bound=None):
-    policy = load_policy(policy_id)
+def policy_detail(policy_id: int):
+    return _render_policy(load_policy(policy_id))
+
+
+def _render_policy(policy: InsurancePolicy, status: int = 200, bound=None):
     entries = db.session.scalars(db.select(LedgerEntry).where(
         LedgerEntry.subject_type == policy.ledger_subject_type, LedgerEntry.subject_id == policy.id)
         .order_by(LedgerEntry.seq)).all()
@@ -167,7 +156,7 @@ def policy_detail(policy_id: int, bound=None):
         step_forms[bound[0]] = bound[1]
     return render_template("finance/policy_detail.html", policy=policy, entries=entries, steps=steps,
                            forms=step_forms, refused=bound[1] if bound and bound[0] not in step_forms else None), \
-        409 if bound else 200
+        status
 
 
 @bp.post("/finance/insurance/policies/<int:policy_id>/<action>")
@@ -179,15 +168,8 @@ def policy_step(policy_id: int, action: str):
         abort(404)
     policy = load_policy(policy_id)
     form = forms.POLICY_STEP_FORMS.form(action)
-    if form.validate_on_submit():
-        try:
-            operation(policy, current_user, **step_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(INSURANCE_MACHINE.any_step(action).done_message, "success")
-            return redirect(url_for("finance.policy_detail", policy_id=policy.id))
-    db.session.rollback()
-    return policy_detail(policy_id, bound=(action, form))
+    outcome = submit(form, lambda: operation(policy, current_user, **step_values(form)))
+    if not outcome.done:
+        return _render_policy(policy, outcome.status, bound=(action, form))
+    flash(INSURANCE_MACHINE.any_step(action).done_message, "success")
+    return redirect(url_for("finance.policy_detail", policy_id=policy.id))

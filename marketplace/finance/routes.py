@@ -1,6 +1,6 @@
 """Pledge-financing pages: the holder's requests, the bank's queue and review page, the
-valuation page and the agencies' appraisals. Routes load (404), check, call one operation,
-commit once. A request or review the user may not see is a 404, never a 403."""
+valuation page and the agencies' appraisals. Routes load (404), check, call one operation;
+the request commits once (marketplace.web). A request or review the user may not see is a 404, never a 403."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import OrgKind
-from ..errors import DomainError
 from ..extensions import db
 from ..files import storage as documents
-from ..forms import attach_domain_error, step_values
+from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..listings.models import Industry
 from ..patents.models import Patent
+from ..web import submit
 from . import appraisals as appraisal_ops
 from . import bp, forms, operations
 from .access import can_view_valuation
@@ -106,20 +106,15 @@ def new_request():
     form.bank_ids.choices = [(b.id, b.name) for b in operations.verified_banks()]
     if request.method == "GET" and request.args.get("patent_id", type=int):
         form.patent_ids.data = [request.args.get("patent_id", type=int)]
-    if form.validate_on_submit():
-        try:
-            created = operations.submit_pledge_request(current_user, operations.PledgeInput(
-                patent_ids=form.patent_ids.data or [], amount=form.amount.data, term_months=form.term_months.data,
-                purpose=form.purpose.data, bank_ids=form.bank_ids.data or [], industry=Industry(form.industry.data),
-                uploads=form.documents.data or []))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("质押融资申请已提交给 %(n)d 家银行。", n=len(created.reviews)), "success")
-            return redirect(url_for("finance.request_detail", request_id=created.id))
-    return render_template("finance/new_request.html", form=form, patents=patents)
+    outcome = submit(form, lambda: operations.submit_pledge_request(current_user, operations.PledgeInput(
+        patent_ids=form.patent_ids.data or [], amount=form.amount.data, term_months=form.term_months.data,
+        purpose=form.purpose.data, bank_ids=form.bank_ids.data or [], industry=Industry(form.industry.data),
+        uploads=form.documents.data or [])))
+    if outcome.done:
+        created = outcome.result
+        flash(_("质押融资申请已提交给 %(n)d 家银行。", n=len(created.reviews)), "success")
+        return redirect(url_for("finance.request_detail", request_id=created.id))
+    return render_template("finance/new_request.html", form=form, patents=patents), outcome.status
 
 
 @bp.get("/finance/requests/<int:request_id>")
@@ -131,11 +126,19 @@ def request_detail(request_id: int):
         # A bank goes to its own review of the request, never to the others'.
         review = pledge_request.review_for_bank(current_user.organization_id)
         return redirect(url_for("finance.review_detail", review_id=review.id))
-    return render_template("finance/request_detail.html", req=pledge_request, is_holder=is_holder,
-                           collateral=collateral(pledge_request),
+    return _render_request(pledge_request)
+
+
+def _render_request(pledge_request: PledgeRequest, status: int = 200, *, documents_form=None, message_form=None,
+                    message_review_id: int | None = None):
+    """The holder's page; a refused upload or message comes back bound, beside where it was typed."""
+    return render_template("finance/request_detail.html", req=pledge_request,
+                           is_holder=pledge_request.is_holder(current_user), collateral=collateral(pledge_request),
                            entries=ledger_entries([r.id for r in pledge_request.reviews]),
-                           message_form=forms.MessageForm(), documents_form=forms.DocumentsForm(),
-                           withdraw_form=forms.WithdrawForm())
+                           message_form=message_form or forms.MessageForm(formdata=None),
+                           message_review_id=message_review_id,
+                           documents_form=documents_form or forms.DocumentsForm(formdata=None),
+                           withdraw_form=forms.WithdrawForm(formdata=None)), status
 
 
 @bp.post("/finance/requests/<int:request_id>/documents")
@@ -143,28 +146,25 @@ def request_detail(request_id: int):
 def add_documents(request_id: int):
     pledge_request = load_request(request_id)
     form = forms.DocumentsForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        operations.add_documents(pledge_request, current_user, form.documents.data or [])
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("材料已上传。"), "success")
+    outcome = submit(form, lambda: operations.add_documents(pledge_request, current_user, form.documents.data or []))
+    if not outcome.done:
+        return _render_request(pledge_request, outcome.status, documents_form=form)
+    flash(_("材料已上传。"), "success")
     return redirect(url_for("finance.request_detail", request_id=request_id))
+
+
+def _withdrawal_reason() -> str:
+    """The withdraw buttons post an optional reason; only an over-long one is refused."""
+    form = forms.WithdrawForm()
+    if not form.validate_on_submit():
+        abort(422)
+    return form.reason.data or ""
 
 
 @bp.post("/finance/requests/<int:request_id>/withdraw")
 @login_required
 def withdraw_request(request_id: int):
-    pledge_request = load_request(request_id)
-    form = forms.WithdrawForm()
-    if not form.validate_on_submit():
-        abort(400)
-    count = operations.withdraw_request(pledge_request, current_user, form.reason.data or "")
-    db.session.commit()
+    count = operations.withdraw_request(load_request(request_id), current_user, _withdrawal_reason())
     flash(_("已撤回 %(n)d 家银行的审批。", n=count), "info")
     return redirect(url_for("finance.request_detail", request_id=request_id))
 
@@ -253,7 +253,7 @@ def _bank_steps(review: PledgeReview) -> list:
     return [s for s in review.available_steps(current_user) if s.name in PLEDGE_MACHINE.operations]
 
 
-def _render_review(review: PledgeReview, **bound_forms):
+def _render_review(review: PledgeReview, status: int = 200, message_form=None, **bound_forms):
     steps = _bank_steps(review)
     action_forms = {step.name: forms.REVIEW_STEP_FORMS.form(step.name, formdata=None) for step in steps}
     if not bound_forms:
@@ -264,12 +264,12 @@ def _render_review(review: PledgeReview, **bound_forms):
         if "disburse" in action_forms and review.approved_amount:
             action_forms["disburse"].amount.data = f"{review.approved_amount:.2f}"
     # A refused action whose form is not on the page (its step is not available) is reported on top.
-    refused = [form for action, form in bound_forms.items() if action not in action_forms]
+    refused = {action: form for action, form in bound_forms.items() if action not in action_forms}
     action_forms.update({action: form for action, form in bound_forms.items() if action in action_forms})
     return render_template("finance/review_detail.html", review=review, req=review.request,
                            collateral=collateral(review.request), entries=ledger_entries([review.id]),
-                           forms=action_forms, steps=steps, message_form=forms.MessageForm(), refused=refused), \
-        (409 if bound_forms else 200)
+                           forms=action_forms, steps=steps, refused=refused,
+                           message_form=message_form or forms.MessageForm(formdata=None)), status
 
 
 @bp.post("/finance/reviews/<int:review_id>/<action>")
@@ -283,20 +283,12 @@ def review_action(review_id: int, action: str):
     if not review.is_bank(current_user):
         abort(404 if not review.roles_of(current_user) else 403)
     form = forms.REVIEW_STEP_FORMS.form(action)
-    if form.validate_on_submit():
-        try:
-            PLEDGE_MACHINE.operations[action](review, current_user, **step_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("已%(action)s：申请 #%(id)d 当前状态为“%(status)s”。", action=step.label,
-                    id=review.request_id, status=review.status.label), "success")
-            return redirect(url_for("finance.review_detail", review_id=review.id))
-    db.session.rollback()
-    review = load_review(review_id)
-    return _render_review(review, **{action: form})
+    outcome = submit(form, lambda: PLEDGE_MACHINE.operations[action](review, current_user, **step_values(form)))
+    if not outcome.done:
+        return _render_review(review, outcome.status, **{action: form})
+    flash(_("已%(action)s：申请 #%(id)d 当前状态为“%(status)s”。", action=step.label,
+            id=review.request_id, status=review.status.label), "success")
+    return redirect(url_for("finance.review_detail", review_id=review.id))
 
 
 # --- both sides of a review ---------------------------------------------------------------
@@ -306,31 +298,22 @@ def review_action(review_id: int, action: str):
 def post_message(review_id: int):
     review = load_review(review_id)
     form = forms.MessageForm()
-    back = url_for("finance.review_detail", review_id=review.id) if review.is_bank(current_user) \
-        else url_for("finance.request_detail", request_id=review.request_id) + f"#review-{review.id}"
-    if not form.validate_on_submit():
-        flash(_("请填写留言内容。"), "danger")
-        return redirect(back)
-    try:
-        operations.post_message(review, current_user, form.message.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("留言已发送。"), "success")
-    return redirect(back)
+    outcome = submit(form, lambda: operations.post_message(review, current_user, form.message.data))
+    if not outcome.done:
+        if review.is_bank(current_user):
+            return _render_review(review, outcome.status, message_form=form)
+        return _render_request(review.request, outcome.status, message_form=form, message_review_id=review.id)
+    flash(_("留言已发送。"), "success")
+    if review.is_bank(current_user):
+        return redirect(url_for("finance.review_detail", review_id=review.id))
+    return redirect(url_for("finance.request_detail", request_id=review.request_id, _anchor=f"review-{review.id}"))
 
 
 @bp.post("/finance/reviews/<int:review_id>/withdraw")
 @login_required
 def withdraw_review(review_id: int):
     review = load_review(review_id)
-    form = forms.WithdrawForm()
-    if not form.validate_on_submit():
-        abort(400)
-    operations.withdraw_review(review, current_user, form.reason.data or "")
-    db.session.commit()
+    operations.withdraw_review(review, current_user, _withdrawal_reason())
     flash(_("已撤回向 %(bank)s 的申请。", bank=review.bank.name), "info")
     return redirect(url_for("finance.request_detail", request_id=review.request_id))
 
@@ -361,22 +344,17 @@ def valuation(patent_id: int):
 def appraisals():
     _kind_required(OrgKind.agency)
     form = forms.AppraisalForm()
-    if form.validate_on_submit():
-        try:
-            appraisal = appraisal_ops.attach_appraisal(
-                current_user, patent_number=form.patent_number.data, amount=form.amount.data,
-                method=form.method.data, appraised_on=form.appraised_on.data, report=form.report.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("已为 %(number)s 登记评估价值 ¥%(amount)s。", number=appraisal.patent.number,
-                    amount=f"{appraisal.amount:,.2f}"), "success")
-            return redirect(url_for("finance.appraisals"))
+    outcome = submit(form, lambda: appraisal_ops.attach_appraisal(
+        current_user, patent_number=form.patent_number.data, amount=form.amount.data,
+        method=form.method.data, appraised_on=form.appraised_on.data, report=form.report.data))
+    if outcome.done:
+        appraisal = outcome.result
+        flash(_("已为 %(number)s 登记评估价值 ¥%(amount)s。", number=appraisal.patent.number,
+                amount=f"{appraisal.amount:,.2f}"), "success")
+        return redirect(url_for("finance.appraisals"))
     rows = db.session.scalars(db.select(Appraisal).where(Appraisal.agency_org_id == current_user.organization_id)
                               .order_by(Appraisal.appraised_on.desc(), Appraisal.id.desc()).limit(200)).all()
-    return render_template("finance/appraisals.html", form=form, rows=rows)
+    return render_template("finance/appraisals.html", form=form, rows=rows), outcome.status
 
 
 @bp.get("/finance/appraisals/<int:appraisal_id>/report")

@@ -12,8 +12,7 @@ from flask_login import current_user
 
 from ..accounts.routes import operator_required
 from ..errors import DomainError
-from ..extensions import db
-from ..forms import attach_domain_error
+from ..web import submit
 from . import bp, operations, periods, public, report, value_import
 from .definitions import GROUPS, OFFICIAL_KEYS, OPERATOR_KEYS, PLATFORM_SOURCE, REGISTRY, SOURCES
 from .engine import Context, measure, measure_all, trend
@@ -88,21 +87,14 @@ def values():
         for key, row in current.items():
             getattr(form, key).data = f"{row.value.normalize():f}"
     future = year > periods.today().year
-    if form.validate_on_submit():
-        try:
-            written = operations.record_values(year, form.values(), current_user, form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
+    outcome = submit(form, lambda: operations.record_values(year, form.values(), current_user, form.note.data or ""))
+    if outcome.done:
+        if outcome.result:
+            flash(_("已保存 %(year)d 年的 %(n)d 项指标。", year=year, n=len(outcome.result)), "success")
         else:
-            db.session.commit()
-            if written:
-                flash(_("已保存 %(year)d 年的 %(n)d 项指标。", year=year, n=len(written)), "success")
-            else:
-                flash(_("没有数值发生变化，未新增记录。"), "info")
-            return redirect(url_for("indicators.values", year=year))
-    status = 400 if request.method == "POST" else 200
-    return _values_page(year, form, ValuesImportForm(formdata=None), current, future), status
+            flash(_("没有数值发生变化，未新增记录。"), "info")
+        return redirect(url_for("indicators.values", year=year))
+    return _values_page(year, form, ValuesImportForm(formdata=None), current, future), outcome.status
 
 
 def _values_page(year, form, import_form, current, future, import_report=None):
@@ -115,35 +107,34 @@ def _values_page(year, form, import_form, current, future, import_report=None):
                            year_choices=_year_choices(year, None))
 
 
+def _import_file(import_form: ValuesImportForm):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload"
+        import_form.file.data.save(path)
+        try:
+            return value_import.import_values(path, current_user, import_form.note.data or "")
+        except DomainError as error:
+            error.field = error.field or "file"  # the file as a whole: said beside the file
+            raise
+
+
 @bp.post("/operator/indicators/values/import")
 @operator_required
 def import_values():
-    """Official statistics from a CSV/XLSX table; a file with any bad row writes nothing."""
+    """Official statistics from a CSV/XLSX table; a file with any bad row writes nothing (its 422 rolls back)."""
     year = requested_period(allow_quarter=False).year
     import_form = ValuesImportForm()
-    report_ = None
-    if import_form.validate_on_submit():
-        upload = import_form.file.data
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "upload"
-            upload.save(path)
-            try:
-                report_ = value_import.import_values(path, current_user, import_form.note.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                attach_domain_error(import_form, error)
-                import_form.file.errors = [*import_form.file.errors, *import_form.form_errors]
-                import_form.form_errors.clear()
-        if report_ is not None and not report_.errors:
-            db.session.commit()
-            flash(_("已导入 %(rows)d 行，新增 %(n)d 条记录。", rows=report_.rows, n=report_.written), "success")
-            return redirect(url_for("indicators.values", year=year))
-        db.session.rollback()
+    outcome = submit(import_form, lambda: _import_file(import_form))
+    report_ = outcome.result
+    if outcome.done and not report_.errors:
+        flash(_("已导入 %(rows)d 行，新增 %(n)d 条记录。", rows=report_.rows, n=report_.written), "success")
+        return redirect(url_for("indicators.values", year=year))
     form = OperatorValuesForm(formdata=None)
     current = operations.current_values(year)
     for key, row in current.items():
         getattr(form, key).data = f"{row.value.normalize():f}"
-    return _values_page(year, form, import_form, current, year > periods.today().year, report_), 422
+    return _values_page(year, form, import_form, current, year > periods.today().year, report_), \
+        422 if outcome.done else outcome.status
 
 
 @bp.get("/operator/indicators/report")

@@ -43,8 +43,9 @@ def compute_hash(entry: LedgerEntry) -> str:
     return hashlib.sha256((entry.prev_hash + payload).encode("utf-8")).hexdigest()
 
 
-def _lock_head() -> LedgerHead:
-    """Take the head row's write lock before reading it (PostgreSQL row lock, SQLite write lock)."""
+def lock_head() -> LedgerHead:
+    """Take the head row's write lock before reading it (PostgreSQL row lock, SQLite write lock).
+    Transitions take it first, before any other row, so writers of the ledger lock in one order."""
     bumped = db.session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(last_seq=LedgerHead.last_seq))
     if bumped.rowcount == 0:
         head = LedgerHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
@@ -62,7 +63,7 @@ def append(*, event: str, subject_type: str, subject_id: int, deal_kind: str, to
     """Append one entry, chained to the previous one. The caller's transaction commits it
     together with the change it records, or neither."""
     now = utcnow()
-    head = _lock_head()
+    head = lock_head()
     entry = LedgerEntry(
         seq=head.last_seq + 1, recorded_at=now,
         occurred_on=occurred_on or now.astimezone(SHANGHAI).date(), event=event,

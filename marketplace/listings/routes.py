@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import attach_domain_error
 from ..patents.models import may_hold_patents
+from ..web import submit
 from . import bp
 from .forms import ListingForm, default_term_end, default_title
 from .models import INDUSTRY_LABELS, Industry, Listing, ListingKind, ListingStatus
@@ -33,13 +33,6 @@ def load_listing(listing_id: int, *, for_edit: bool = False) -> Listing:
 def chosen_first(patents: list, chosen_ids: list[int]) -> list:
     """The multi-select lists the chosen patents at the top, where the holder sees them."""
     return sorted(patents, key=lambda p: p.id not in chosen_ids)
-
-
-def show_error(form: ListingForm, error: DomainError) -> None:
-    db.session.rollback()  # nothing half-written stays in the session
-    if error.field in FIELD_ALIASES:
-        error.field = FIELD_ALIASES[error.field]
-    attach_domain_error(form, error)
 
 
 @bp.get("/listings")
@@ -81,16 +74,11 @@ def new():
         form.title.data = default_title(kind, chosen)
         if kind in (ListingKind.open_licence, ListingKind.licence) and chosen:
             form.term_end.data = default_term_end(chosen)
-    if form.validate_on_submit():
-        try:
-            listing = create_listing(current_user, form.to_input())
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("已保存为草稿。确认无误后请点击“发布”。"), "success")
-            return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_template("listings/form.html", form=form, kind=kind, listing=None)
+    outcome = submit(form, lambda: create_listing(current_user, form.to_input()), aliases=FIELD_ALIASES)
+    if outcome.done:
+        flash(_("已保存为草稿。确认无误后请点击“发布”。"), "success")
+        return redirect(url_for("listings.detail", listing_id=outcome.result.id))
+    return render_template("listings/form.html", form=form, kind=kind, listing=None), outcome.status
 
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -103,31 +91,20 @@ def edit(listing_id: int):
         form = ListingForm(listing.kind, patents)
     else:
         form = ListingForm.for_listing(listing, patents)
-    if form.validate_on_submit():
-        try:
-            update_listing(listing, current_user, form.to_input())
-        except DomainError as error:
-            show_error(form, error)
-            listing = load_listing(listing_id, for_edit=True)
-        else:
-            db.session.commit()
-            flash(_("挂牌已保存。"), "success")
-            return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_template("listings/form.html", form=form, kind=listing.kind, listing=listing)
+    outcome = submit(form, lambda: update_listing(listing, current_user, form.to_input()), aliases=FIELD_ALIASES)
+    if outcome.done:
+        flash(_("挂牌已保存。"), "success")
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, kind=listing.kind, listing=listing), outcome.status
 
 
 def _confirm_or_act(listing: Listing, action: str, operation, done_message: str):
-    if request.method == "GET":
-        return render_template("listings/confirm.html", listing=listing, action=action)
-    try:
-        operation(listing, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    form = FlaskForm()  # the button: only its CSRF token
+    outcome = submit(form, lambda: operation(listing, current_user))
+    if outcome.done:
         flash(done_message, "success")
-    return redirect(url_for("listings.detail", listing_id=listing.id))
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/confirm.html", listing=listing, action=action, form=form), outcome.status
 
 
 def load_for_step(listing_id: int, name: str) -> Listing:

@@ -28,7 +28,6 @@ def inbox():
 @login_required
 def read_all():
     mark_all_read(current_user)
-    db.session.commit()
     return redirect(url_for("notify.inbox"))
 
 

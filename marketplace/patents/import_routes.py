@@ -25,10 +25,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
-from ..errors import NotVerified
+from ..errors import DomainError, NotVerified
 from ..extensions import db
 from ..forms import choices
 from ..listings.models import LISTING_KIND_LABELS
+from ..web import after_commit, submit
 from .import_jobs import ImportJob, ImportStatus, start_job
 from .import_reader import EXTENSIONS, TEMPLATE_HEADINGS, FileError, inspect_file
 from .importer import PUBLISHABLE_KINDS
@@ -110,23 +111,27 @@ def start():
         form.file.errors = [_too_large_message()]
         return _render_start(form, 413)
     form = ImportForm()
-    if not form.validate_on_submit():
-        return _render_start(form)
-    kind = form.publish.data or None
-    if kind and not current_user.can_act:
-        form.publish.errors = [NotVerified().message]
-        return _render_start(form)
-    try:
-        path, file_format = _store_upload(form.file.data)
-    except FileError as error:
-        form.file.errors = [error.message]
-        return _render_start(form)
-    job = ImportJob(owner_id=current_user.organization_id, user_id=current_user.id,
-                    filename=(form.file.data.filename or path.name)[:255], stored_path=str(path),
-                    file_format=file_format, publish_kind=kind)
-    db.session.add(job)
-    db.session.commit()  # the worker reads the job from its own session
-    start_job(job)
+
+    def queue_job() -> ImportJob:
+        kind = form.publish.data or None
+        if kind and not current_user.can_act:
+            raise NotVerified()
+        try:
+            path, file_format = _store_upload(form.file.data)
+        except FileError as error:
+            raise DomainError(error.message, field="file") from error
+        job = ImportJob(owner_id=current_user.organization_id, user_id=current_user.id,
+                        filename=(form.file.data.filename or path.name)[:255], stored_path=str(path),
+                        file_format=file_format, publish_kind=kind)
+        db.session.add(job)
+        db.session.flush()
+        return job
+
+    outcome = submit(form, queue_job)
+    if not outcome.done:
+        return _render_start(form, outcome.status)
+    job = outcome.result
+    after_commit(lambda: start_job(job))  # the worker reads the job from its own session
     return redirect(url_for("patent_import.job", job_id=job.id))
 
 

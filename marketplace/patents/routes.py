@@ -6,10 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..errors import DomainError, PermissionDenied
 from ..extensions import db
-from ..forms import attach_domain_error
 from ..listings.models import ListingKind
+from ..web import submit
 from . import bp
 from .forms import PatentForm
 from .models import LegalStatus, Patent, PatentType, may_hold_patents
@@ -55,23 +54,14 @@ def mine():
 
 
 def _save(form: PatentForm, patent: Patent | None):
-    """Run the operation; on a refused rule put the message beside its field and keep what was typed."""
+    """Save through the operation. A number registered to another organisation becomes an ownership
+    claim, which is kept: the answer is a redirect to it, so the request commits it."""
     try:
         saved, _changed = save_patent(current_user.organization, form.to_input(), patent=patent,
                                       user=current_user)
-    except ClaimRecorded as recorded:  # registered to another organisation: the claim is kept
-        db.session.commit()
+    except ClaimRecorded as recorded:
         flash(recorded.message, "warning")
         return recorded.claim
-    except PermissionDenied as error:
-        db.session.rollback()
-        form.app_no.errors = [*form.app_no.errors, error.message]
-        return None
-    except DomainError as error:
-        db.session.rollback()
-        attach_domain_error(form, error)
-        return None
-    db.session.commit()
     return saved
 
 
@@ -80,19 +70,19 @@ def _save(form: PatentForm, patent: Patent | None):
 def new():
     require_holder()
     form = PatentForm()
-    if form.validate_on_submit():
-        patent = _save(form, None)
+    outcome = submit(form, lambda: _save(form, None))
+    if outcome.done:
+        patent = outcome.result
         if isinstance(patent, OwnershipClaim):
             return redirect(url_for("patents.claim", claim_id=patent.id))
-        if patent is not None:
-            if patent.title_confirmed:
-                flash(_("已登记专利 %(number)s。", number=patent.number), "success")
-            else:
-                flash(_("已登记专利 %(number)s，但登记的专利权人（%(names)s）不是贵单位：权属待平台核实，核实前不能挂牌、"
-                        "质押或投保。请在专利页上传专利证书或著录项目变更通知书。",
-                        number=patent.number, names=patent.applicants or _("未填写")), "warning")
-            return redirect(url_for("patents.detail", patent_id=patent.id))
-    return render_template("patents/form.html", form=form, patent=None)
+        if patent.title_confirmed:
+            flash(_("已登记专利 %(number)s。", number=patent.number), "success")
+        else:
+            flash(_("已登记专利 %(number)s，但登记的专利权人（%(names)s）不是贵单位：权属待平台核实，核实前不能挂牌、"
+                    "质押或投保。请在专利页上传专利证书或著录项目变更通知书。",
+                    number=patent.number, names=patent.applicants or _("未填写")), "warning")
+        return redirect(url_for("patents.detail", patent_id=patent.id))
+    return render_template("patents/form.html", form=form, patent=None), outcome.status
 
 
 @bp.route("/patents/<int:patent_id>/edit", methods=["GET", "POST"])
@@ -100,13 +90,13 @@ def new():
 def edit(patent_id: int):
     patent = load_patent(patent_id, for_edit=True)
     form = PatentForm() if request.method == "POST" else PatentForm.for_patent(patent)
-    saved = _save(form, patent) if form.validate_on_submit() else None
-    if isinstance(saved, OwnershipClaim):
-        return redirect(url_for("patents.claim", claim_id=saved.id))
-    if saved is not None:
+    outcome = submit(form, lambda: _save(form, patent))
+    if outcome.done and isinstance(outcome.result, OwnershipClaim):
+        return redirect(url_for("patents.claim", claim_id=outcome.result.id))
+    if outcome.done:
         flash(_("已保存专利 %(number)s。", number=patent.number), "success")
         return redirect(url_for("patents.detail", patent_id=patent.id))
-    return render_template("patents/form.html", form=form, patent=patent)
+    return render_template("patents/form.html", form=form, patent=patent), outcome.status
 
 
 @bp.get("/patents/<int:patent_id>")

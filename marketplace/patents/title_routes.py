@@ -12,10 +12,9 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..accounts.routes import operator_required
-from ..errors import DomainError
 from ..extensions import db
 from ..files import storage
-from ..forms import attach_domain_error
+from ..web import submit
 from . import bp
 from .title import ClaimStatus, OwnershipClaim, confirm_claim, pending_claims, reject_claim, rivals
 
@@ -44,29 +43,24 @@ def claim(claim_id: int):
     claim = load_claim(claim_id)
     form = EvidenceForm()
     may_add = claim.org_id == current_user.organization_id and claim.status == ClaimStatus.pending
-    if request.method == "POST":
-        if not may_add:
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                if form.evidence.data:
-                    claim.evidence = storage.save(storage.check_upload(form.evidence.data, field="evidence"),
-                                                  current_user)
-                if form.statement.data:
-                    claim.statement = form.statement.data.strip()
-                db.session.flush()
-            except DomainError as error:
-                db.session.rollback()
-                attach_domain_error(form, error)
-            else:
-                db.session.commit()
-                flash(_("已更新权属申报材料。"), "success")
-                return redirect(url_for("patents.claim", claim_id=claim.id))
-        return render_template("patents/claim.html", claim=claim, form=form, may_add=may_add,
-                               decision=DecisionForm(formdata=None), rivals=rivals(claim)), 422
-    form.statement.data = claim.statement
+    if request.method == "POST" and not may_add:
+        abort(403)
+    if request.method == "GET":
+        form.statement.data = claim.statement
+
+    def add_evidence():
+        if form.evidence.data:
+            claim.evidence = storage.save(storage.check_upload(form.evidence.data, field="evidence"), current_user)
+        if form.statement.data:
+            claim.statement = form.statement.data.strip()
+        db.session.flush()
+
+    outcome = submit(form, add_evidence)
+    if outcome.done:
+        flash(_("已更新权属申报材料。"), "success")
+        return redirect(url_for("patents.claim", claim_id=claim.id))
     return render_template("patents/claim.html", claim=claim, form=form, may_add=may_add,
-                           decision=DecisionForm(formdata=None), rivals=rivals(claim))
+                           decision=DecisionForm(formdata=None), rivals=rivals(claim)), outcome.status
 
 
 @bp.get("/patents/claims/<int:claim_id>/evidence")
@@ -95,19 +89,10 @@ def claims_queue():
 def decide_claim(claim_id: int, decision: str):
     claim = load_claim(claim_id)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            if decision == "confirm":
-                confirm_claim(claim, current_user, form.reason.data or "")
-            else:
-                reject_claim(claim, current_user, form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("已确认权属申报。") if decision == "confirm" else _("已驳回权属申报。"), "success")
-            return redirect(url_for("patents.claims_queue"))
-    claim = load_claim(claim_id)
+    decide = confirm_claim if decision == "confirm" else reject_claim
+    outcome = submit(form, lambda: decide(claim, current_user, form.reason.data or ""))
+    if outcome.done:
+        flash(_("已确认权属申报。") if decision == "confirm" else _("已驳回权属申报。"), "success")
+        return redirect(url_for("patents.claims_queue"))
     return render_template("patents/claim.html", claim=claim, form=EvidenceForm(formdata=None), may_add=False,
-                           decision=form, rivals=rivals(claim)), 409 if not form.errors.get("reason") else 422
+                           decision=form, rivals=rivals(claim)), outcome.status

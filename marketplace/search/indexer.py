@@ -69,6 +69,8 @@ def drain(batch: int = DEFAULT_BATCH, *, blocking: bool = False, index: SearchIn
                 result.indexed.append(listing_id)
             else:
                 result.removed.append(listing_id)
+        # End the read before the index work: no database lock is held while the index commits.
+        db.session.commit()
         # The index commits first; the rows go only once the documents are safe.
         index.apply(documents, result.removed)
         db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _ in rows])))

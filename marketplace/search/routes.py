@@ -40,7 +40,6 @@ def page():
 def save():
     params = parse(MultiDict(request.form), strict=False)
     operations.save_search(current_user, params, request.form.get("name", ""))
-    db.session.commit()
     flash(_("已保存搜索。有新的匹配挂牌时，每天最多通知您一次。"), "success")
     return redirect(url_for("search.page", **params.to_args()))
 
@@ -60,6 +59,5 @@ def delete_saved(saved_id: int):
     if not saved.is_owned_by(current_user):
         abort(404)
     operations.delete_saved_search(saved, current_user)
-    db.session.commit()
     flash(_("已删除保存的搜索。"), "success")
     return redirect(url_for("search.saved_list"))

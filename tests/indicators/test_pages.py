@@ -194,7 +194,7 @@ def test_operator_enters_values_and_history_is_kept(as_user, operator, today):
 def test_bad_operator_values_are_form_errors(as_user, operator, today, field, raw, message):
     response = as_user(operator).post("/operator/indicators/values?year=2024",
                                       data={field: raw, "publicity_events": "8"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html and f'value="{raw}"' in html and 'value="8"' in html  # what was typed is kept
     assert db.session.scalar(db.select(db.func.count()).select_from(IndicatorValue)) == 0
@@ -202,7 +202,7 @@ def test_bad_operator_values_are_form_errors(as_user, operator, today, field, ra
 
 def test_no_values_for_a_future_year(as_user, operator, today):
     response = as_user(operator).post("/operator/indicators/values?year=2026", data={"publicity_events": "8"})
-    assert response.status_code == 400 and "不能填报未来年份" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "不能填报未来年份" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(IndicatorValue)) == 0
 
 

@@ -108,7 +108,7 @@ def test_post_edit_and_close_through_the_forms(client, sme, as_user):
     response = client.post("/demands/new", data={
         "title": "想让电池冬天跑得更远", "description": "", "industry": "new_energy", "ipc_hint": "",
         "budget_min": "100000", "budget_max": "50000", "wanted_kinds": ["transfer"], "publish": "发布需求"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "预算上限不能低于下限" in response.get_data(as_text=True)
     assert "想让电池冬天跑得更远" in response.get_data(as_text=True)  # what was typed is kept
     response = client.post("/demands/new", data={

@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from ...errors import DomainError
 from ...extensions import db
-from ...forms import attach_domain_error
 from ...listings.routes import load_listing
+from ...sqlite import writes_on_get
+from ...web import submit
 from ..forms import MessageForm
 from . import bp, operations
 from .models import Thread, threads_of, total_unread, unread_counts
@@ -50,29 +50,18 @@ def inbox():
 
 @bp.route("/inquiries/<int:thread_id>", methods=["GET", "POST"])
 @login_required
+@writes_on_get  # reading marks the thread read
 def thread(thread_id: int):
     thread = load_thread(thread_id)
     form = MessageForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            operations.post_message(thread, current_user, form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-            status = error.status_code
-            thread = load_thread(thread_id)
-        else:
-            db.session.commit()
-            return redirect(url_for("inquiries.thread", thread_id=thread.id, _anchor="latest"))
-    elif form.is_submitted():
-        status = 422
-    else:
+    outcome = submit(form, lambda: operations.post_message(thread, current_user, form.body.data))
+    if outcome.done:
+        return redirect(url_for("inquiries.thread", thread_id=thread.id, _anchor="latest"))
+    if not form.is_submitted():
         # Reading is what marks a thread read (a read receipt, not a business change).
         operations.mark_read(thread, current_user)
-        db.session.commit()
     return render_template("inquiries/thread.html", thread=thread, form=form,
-                           side=thread.side_of(current_user)), status
+                           side=thread.side_of(current_user)), outcome.status
 
 
 @bp.route("/listings/<int:listing_id>/inquire", methods=["GET", "POST"])
@@ -84,18 +73,8 @@ def ask(listing_id: int):
         return redirect(url_for("inquiries.thread", thread_id=existing.id))
     refusal = operations.inquiry_refusal(listing, current_user)
     form = MessageForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            thread = operations.open_thread(listing, current_user, form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
-            flash(_("消息已发送给挂牌方。"), "success")
-            return redirect(url_for("inquiries.thread", thread_id=thread.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("inquiries/ask.html", listing=listing, form=form, refusal=refusal), status
+    outcome = submit(form, lambda: operations.open_thread(listing, current_user, form.body.data))
+    if outcome.done:
+        flash(_("消息已发送给挂牌方。"), "success")
+        return redirect(url_for("inquiries.thread", thread_id=outcome.result.id))
+    return render_template("inquiries/ask.html", listing=listing, form=form, refusal=refusal), outcome.status
