@@ -11,7 +11,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install db demo chromium lint bench clean
+.PHONY: run worker test test-sqlite test-postgres install db demo chromium lint bench clean
 
 install: $(STAMP)
 
@@ -27,9 +27,14 @@ db: install
 demo: db
 	$(FLASK) demo
 
+# The site and the background worker together; Ctrl-C stops both.
 run: demo
-	@echo "知识产权转化池: http://$(HOST):$(PORT)/"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "知识产权转化池: http://$(HOST):$(PORT)/ (web + worker; Ctrl-C stops both)"
+	$(BIN)/python -m marketplace.run --host $(HOST) --port $(PORT)
+
+# The worker alone (when the site runs elsewhere, e.g. under gunicorn).
+worker: db
+	$(FLASK) worker
 
 # Debian's Chromium for the browser tests (Playwright cannot download a browser here).
 chromium:

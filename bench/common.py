@@ -46,8 +46,7 @@ def make_app(workdir: Path | None = None):
     app = create_app({
         "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
         "SEARCH_INDEX_DIR": str(workdir / "search_index"), "INSTANCE_DIR": str(workdir), "ENV_NAME": "bench",
-        "UPLOAD_DIR": str(workdir / "uploads"), "SEARCH_SYNC": False, "SEARCH_WEB_DRAIN": False,
-        "SERVER_NAME": "localhost",
+        "UPLOAD_DIR": str(workdir / "uploads"), "SITE_URL": "http://localhost",
     })
     app.logger.disabled = True
     with app.app_context():

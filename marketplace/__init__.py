@@ -54,6 +54,9 @@ def create_app(config: dict | None = None) -> Marketplace:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
+    from . import tasks
+
+    tasks.init_app(app)  # after the features: it binds the tasks they declared
     from .errors import register_errorhandlers
 
     register_errorhandlers(app)

@@ -61,7 +61,33 @@ def from_environment() -> dict:
         # The site's public address, for links in mails sent by commands (no request to ask).
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "REMEMBER_COOKIE_SECURE": env == "production",
+        # Background tasks: Redis in production; unset means SQLite under instance/ (tasks.db).
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "TASKS_NAME": os.environ.get("TASKS_NAME", "marketplace"),
+        **mail_settings(env),
     }
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def mail_settings(env: str) -> dict:
+    """MAIL_* as SPEC §9 names them. Without MAIL_SERVER, development writes mail to the log;
+    production then uses the local MTA (localhost:25)."""
+    server = os.environ.get("MAIL_SERVER") or ("localhost" if env == "production" else "")
+    use_ssl = _flag("MAIL_USE_SSL")
+    settings = {
+        "MAIL_SERVER": server,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or (465 if use_ssl else 25)),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+    }
+    if os.environ.get("MAIL_DEFAULT_SENDER"):
+        settings["MAIL_DEFAULT_SENDER"] = os.environ["MAIL_DEFAULT_SENDER"]
+    return settings
 
 
 DEFAULTS = {
@@ -82,7 +108,11 @@ DEFAULTS = {
     "LOGIN_LOCK_AFTER": 8,
     "LOGIN_LOCK_MINUTES": 15,
     "LOGIN_WINDOW_MINUTES": 15,
-    "MAIL_SENDER": "noreply@ip-pool.example.cn",
+    "MAIL_DEFAULT_SENDER": "知识产权转化池 <noreply@ip-pool.example.cn>",
+    "MAIL_SERVER": "",  # empty: mail is written to the log (development, tests)
+    "MAIL_PORT": 25,
+    "MAIL_TIMEOUT": 10,
+    "SITE_URL": "http://127.0.0.1:5000",  # the public address; links in mails are built on it
     "SITE_NAME": "知识产权转化池",
     "DISTRICT_NAME": "福州市鼓楼区",
 }

@@ -15,13 +15,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def business_today():
-    """Today's date where the business happens (Asia/Shanghai), whatever the server's zone."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
-
-
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, returns aware UTC: the same on SQLite and PostgreSQL."""
 

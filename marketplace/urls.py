@@ -14,3 +14,26 @@ def is_local_path(target: str | None) -> bool:
 
 def safe_next(target: str | None, default: str) -> str:
     return target if is_local_path(target) else default
+
+
+def site_adapter(app):
+    """A URL adapter bound to SITE_URL (scheme, host and any path prefix of the public site)."""
+    parts = urlsplit(app.config["SITE_URL"])
+    return app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail or a notification, always on SITE_URL: the same inside a request,
+    in a command and in the worker, and never taken from a request's Host header."""
+    from flask import current_app
+
+    return site_adapter(current_app).build(endpoint, values, force_external=True)
+
+
+def absolute(link: str) -> str:
+    """A site-relative path made absolute on SITE_URL (absolute links are returned unchanged)."""
+    from flask import current_app
+
+    if not link or urlsplit(link).scheme:
+        return link
+    return current_app.config["SITE_URL"].rstrip("/") + "/" + link.lstrip("/")

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 from marketplace.accounts.models import OrgKind, OrgRole, OrgStatus
+from marketplace.dates import business_today as today
 from marketplace.deals import operations as deal_ops
 from marketplace.deals.inquiries import operations as inquiry_ops
 from marketplace.extensions import db
@@ -14,7 +15,6 @@ from marketplace.files import storage
 from marketplace.finance import appraisals as appraisal_ops
 from marketplace.finance import insurance as insurance_ops
 from marketplace.finance.machines import PolicyType
-from marketplace.finance.operations import business_today as today
 from marketplace.listings.models import ListingKind
 from marketplace.patents.import_jobs import ImportJob
 from marketplace.patents.title import open_claim

@@ -63,6 +63,29 @@ def side_postgres_url() -> str | None:
     return side.render_as_string(hide_password=False)
 
 
+def run_tasks_at_once(app) -> None:
+    """huey's immediate mode: a queued task runs at once, in the caller's context and session."""
+    from marketplace.tasks import queue
+
+    queue(app).huey.immediate = True
+
+
+class WorkerSession(Session):
+    """The test session, with a worker that is never late: after a commit that changed listings,
+    the search outbox is applied at once (production's worker does it within a second)."""
+
+    def commit(self):
+        super().commit()
+        if self.info.pop("search_outbox_committed", False) and not self.info.get("draining"):
+            from marketplace.search.indexer import drain_all
+
+            self.info["draining"] = True
+            try:
+                drain_all(blocking=True)
+            finally:
+                self.info.pop("draining", None)
+
+
 def test_config(tmp_path_factory, url: str, **overrides) -> dict:
     base = tmp_path_factory.mktemp("instance")
     config = {
@@ -73,10 +96,9 @@ def test_config(tmp_path_factory, url: str, **overrides) -> dict:
         "INSTANCE_DIR": str(base),
         "SEARCH_INDEX_DIR": str(base / "search_index"),
         "UPLOAD_DIR": str(base / "uploads"),
-        "IMPORT_RUN_INLINE": True,  # import jobs run in the request: deterministic tests
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "SERVER_NAME": "localhost",
+        "SITE_URL": "http://localhost",
     }
     config.update(overrides)
     return config
@@ -88,6 +110,7 @@ def app(tmp_path_factory):
 
     url = normalise_database_url(database_url(tmp_path_factory))
     app = create_app(test_config(tmp_path_factory, url))
+    run_tasks_at_once(app)
 
     def fresh_request_globals():
         # Tests keep one app context open across requests; production gets a fresh `g`.
@@ -118,7 +141,7 @@ def _transaction(request, app):
         outer = connection.begin()
         original = db.session
         db.session = scoped_session(
-            sessionmaker(bind=connection, class_=Session, join_transaction_mode="create_savepoint")
+            sessionmaker(bind=connection, class_=WorkerSession, join_transaction_mode="create_savepoint")
         )
         try:
             yield
@@ -263,3 +286,78 @@ def shared_patents() -> Path:
     if not path.exists():
         pytest.skip("../shared/data/patents.jsonl is not present")
     return path
+
+
+# --- a real SMTP server ---------------------------------------------------------------------
+
+class SMTPInbox:
+    """What an aiosmtpd server received; recipients at refused.example are refused (550)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port, stopped after the test."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SMTPInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.host, inbox.port = controller.hostname, controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_to_smtp(app, smtp_server, monkeypatch):
+    """The test app sends its mail to `smtp_server`."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", smtp_server.host)
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
+    return smtp_server
+
+
+@pytest.fixture
+def production_cli(app, smtp_server, tmp_path, monkeypatch):
+    """A CLI runner for an app configured as production is (from the environment: no test config,
+    no SERVER_NAME, no request), on the test database, mailing to `smtp_server`."""
+    env = {"MARKETPLACE_ENV": "production", "SECRET_KEY": "production-secret-for-tests",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "INSTANCE_DIR": str(tmp_path / "instance"),
+           "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "SITE_URL": "https://ip.example.cn",
+           "MAIL_SERVER": smtp_server.host, "MAIL_PORT": str(smtp_server.port)}
+    for name in ("REDIS_URL", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_DEFAULT_SENDER", "UPLOAD_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    production = create_app()
+    assert production.config["ENV_NAME"] == "production" and production.config["SERVER_NAME"] is None
+    runner = production.test_cli_runner()
+    runner.inbox = smtp_server
+    # Commands run in the app context that is active (with_appcontext): make it production's.
+    with production.app_context():
+        yield runner

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from werkzeug.datastructures import FileStorage
 
+from marketplace.dates import business_today as today
 from marketplace.extensions import db
 from marketplace.finance import operations as ops
 from marketplace.finance.machines import ReviewStatus
-from marketplace.finance.operations import business_today as today
 from marketplace.ledger.models import LedgerEntry
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -66,8 +66,97 @@ def test_500_rolls_back_and_shows_a_page(app):
         db.engine.dispose()
 
 
-def test_healthz(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+@pytest.fixture
+def healthy(app, tmp_path, monkeypatch):
+    """An index present and a worker that has just beaten."""
+    from marketplace.search.index import get_index
+    from marketplace.tasks.housekeeping import heartbeat
+
+    monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))
+    get_index().current()
+    heartbeat()
+    yield tmp_path / "index"
+    get_index().close()
+
+
+def test_healthz_reports_every_part(client, healthy):
+    response = client.get("/healthz")
+    answer = response.get_json()
+    assert response.status_code == 200 and answer["status"] == "ok", answer
+    checks = answer["checks"]
+    assert checks["database"]["ok"] and checks["queue"]["ok"] and checks["queue"]["pending"] == 0
+    assert checks["search"] | {"documents": 0} == {"ok": True, "present": True, "readable": True, "documents": 0,
+                                                   "outbox": 0, "lag_seconds": 0.0}
+    assert checks["worker"]["ok"] and checks["worker"]["last_heartbeat_seconds_ago"] < 5
+
+
+def test_healthz_is_503_when_the_index_is_deleted(client, healthy):
+    import shutil
+
+    shutil.rmtree(healthy)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    search = response.get_json()["checks"]["search"]
+    assert search["ok"] is False and search["present"] is False
+    assert not healthy.exists()  # the probe reports; it does not quietly create an empty index
+
+
+def test_healthz_is_503_when_the_index_is_unreadable(client, healthy):
+    import shutil
+
+    from marketplace.search.index import get_index
+
+    shutil.rmtree(get_index().current().resolve())  # the link stays, pointing at nothing
+    search = client.get("/healthz").get_json()["checks"]["search"]
+    assert search["ok"] is False
+
+
+def test_healthz_is_503_when_the_outbox_lags(client, healthy):
+    from datetime import timedelta
+
+    from marketplace.search.models import SearchOutbox
+    from marketplace.types import utcnow
+
+    db.session.info["draining"] = True  # hold the tests' instant indexer back
+    db.session.add(SearchOutbox(listing_id=1, created_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    response = client.get("/healthz")
+    search = response.get_json()["checks"]["search"]
+    assert response.status_code == 503 and search["outbox"] == 1 and search["lag_seconds"] >= 600
+    del db.session.info["draining"]
+
+
+def test_healthz_is_503_when_the_worker_heartbeat_is_stale(client, healthy, app):
+    import time
+
+    from marketplace.tasks import queue
+    from marketplace.tasks.housekeeping import HEARTBEAT_KEY
+
+    queue(app).huey.put(HEARTBEAT_KEY, time.time() - 600)
+    response = client.get("/healthz")
+    worker = response.get_json()["checks"]["worker"]
+    assert response.status_code == 503 and worker["ok"] is False and worker["last_heartbeat_seconds_ago"] >= 600
+    queue(app).huey.delete(HEARTBEAT_KEY)
+    assert client.get("/healthz").get_json()["checks"]["worker"]["ok"] is False  # none at all
+
+
+def test_healthz_is_503_when_the_database_is_down(app, tmp_path, monkeypatch):
+    from marketplace import create_app
+    from marketplace.search.index import get_index
+    from marketplace.tasks.housekeeping import heartbeat
+
+    monkeypatch.setattr(db, "session", db._make_scoped_session({}))  # the app's own session
+    down = create_app(dict(app.config, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none",
+                           SEARCH_INDEX_DIR=str(tmp_path / "index")))
+    with down.app_context():
+        get_index().current()
+        heartbeat()
+        response = down.test_client().get("/healthz")
+        get_index().close()
+    assert response.status_code == 503
+    checks = response.get_json()["checks"]
+    assert checks["database"]["ok"] is False and "OperationalError" in checks["database"]["error"]
+    assert checks["worker"]["ok"] and checks["queue"]["ok"]
 
 
 def test_production_refuses_to_start_without_a_secret(monkeypatch, tmp_path):

@@ -38,26 +38,28 @@ def test_holder_sees_deals_waiting_on_it(client, make, as_user, ctx):
     assert panel_counts(client)["待我方处理的交易"] == 0  # the holder must move
 
 
-def test_open_licence_recordation_deadline_shows_for_both_sides(client, make, as_user, ctx):
+def test_licence_contract_recordation_deadline_shows_for_both_sides(client, make, as_user, ctx):
+    """细则 §15: a licence contract's 3-month 备案 deadline is a panel on both sides' dashboards;
+    an open licence's recommended date (细则 §87: no deadline) is not."""
+    from datetime import timedelta
+
+    from marketplace.dates import business_today
     from marketplace.extensions import db
 
     uni = make.user(kind="university")
     sme = make.user(kind="enterprise", is_sme=True)
-    listing = make.listing(uni, kind=ListingKind.open_licence)
-    deal = deals.accept_open_licence(listing, sme, "书面通知")
+    open_deal = deals.accept_open_licence(make.listing(uni, kind=ListingKind.open_licence), sme, "书面通知")
+    deal = deals.propose_deal(make.listing(uni, kind=ListingKind.licence), sme, amount="200000")
+    deals.agree(deal, uni)
+    deals.complete(deal, uni)
     db.session.commit()
     as_user(sme)
-    counts = panel_counts(client)
-    assert "开放许可备案临近" not in counts  # three months away
-    from datetime import timedelta
-
-    from marketplace.types import business_today
-
-    deal.recordation_due = business_today() + timedelta(days=10)
+    assert "许可合同备案期限临近" not in panel_counts(client)  # three months away
+    open_deal.recordation_due = deal.recordation_due = business_today() + timedelta(days=10)
     db.session.commit()
-    assert panel_counts(client)["开放许可备案临近"] == 1
+    assert panel_counts(client)["许可合同备案期限临近"] == 1
     as_user(uni)
-    assert panel_counts(client)["开放许可备案临近"] == 1
+    assert panel_counts(client)["许可合同备案期限临近"] == 1
 
 
 def test_bank_sees_its_own_queue_only(client, make, as_user, ctx):

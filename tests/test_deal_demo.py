@@ -11,6 +11,7 @@ from sqlalchemy import text as sql
 from marketplace.deals import operations as ops
 from marketplace.deals.inquiries.models import Thread, total_unread
 from marketplace.deals.models import NEGOTIATED_MACHINE, OPEN_LICENCE_MACHINE, Deal, DealReminder
+from marketplace.deals.recordation import send_reminders
 from marketplace.demo import run_demo
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
@@ -87,27 +88,27 @@ def notes(user) -> list[str]:
                                                                  Notification.text.like("开放许可交易 #%"))).all()
 
 
-def test_reminders_go_to_both_sides_once_per_threshold(app, licence):
+def test_open_licences_get_one_reminder_that_says_it_is_a_recommendation(app, licence):
+    """细则 §87 sets no 备案 deadline for open licences: one reminder, worded as advice, never "overdue"."""
     deal, holder, licensee = licence
     due = deal.recordation_due
     assert due == date(2026, 4, 10)
     with app.test_request_context():
-        assert ops.send_recordation_reminders(due - timedelta(days=15)) == []
-        assert ops.send_recordation_reminders(due - timedelta(days=14)) == [(deal, "due_soon")]
-        assert ops.send_recordation_reminders(due - timedelta(days=14)) == []  # run twice the same day
-        assert ops.send_recordation_reminders(due - timedelta(days=3)) == []
-        assert ops.send_recordation_reminders(due + timedelta(days=1)) == [(deal, "overdue")]
-        assert ops.send_recordation_reminders(due + timedelta(days=9)) == []
-    assert len(notes(holder)) == 2 and len(notes(licensee)) == 2
-    assert "还剩 14 天" in notes(licensee)[0] and "已过 1 天" in notes(licensee)[1]
-    assert db.session.scalar(db.select(db.func.count()).select_from(DealReminder)) == 2
+        assert send_reminders(due - timedelta(days=15)) == []
+        assert send_reminders(due - timedelta(days=14)) == [(deal, "recommended")]
+        assert send_reminders(due - timedelta(days=14)) == []  # run twice the same day
+        assert send_reminders(due + timedelta(days=1)) == []
+        assert send_reminders(due + timedelta(days=90)) == []
+    assert len(notes(holder)) == 1 and len(notes(licensee)) == 1
+    assert "建议" in notes(licensee)[0] and "不是法定期限" in notes(licensee)[0] and "逾期" not in notes(licensee)[0]
+    assert db.session.scalar(db.select(db.func.count()).select_from(DealReminder)) == 1
 
 
 def test_recorded_licences_are_not_reminded_and_the_command_is_safe_to_repeat(app, runner, make, licence):
     deal, holder, licensee = licence
     late = (deal.recordation_due + timedelta(days=5)).isoformat()
     first = runner.invoke(args=["deals", "remind", "--today", late])
-    assert first.exit_code == 0 and "1 reminder(s) sent" in first.output and f"deal #{deal.id} overdue" in first.output
+    assert first.exit_code == 0 and "1 reminder(s) sent" in first.output and f"deal #{deal.id} recommended" in first.output
     again = runner.invoke(args=["deals", "remind", "--today", late])
     assert again.exit_code == 0 and "0 reminder(s) sent" in again.output
     with app.test_request_context():
@@ -116,3 +117,13 @@ def test_recorded_licences_are_not_reminded_and_the_command_is_safe_to_repeat(ap
         ops.record_recordation(other, holder, "2026990000009")
         db.session.commit()
     assert "0 reminder(s) sent" in runner.invoke(args=["deals", "remind", "--today", late]).output
+
+
+def test_deals_remind_runs_with_the_production_configuration(licence, production_cli):
+    deal, holder, licensee = licence
+    late = (deal.recordation_due + timedelta(days=5)).isoformat()
+    result = production_cli.invoke(args=["deals", "remind", "--today", late])
+    assert result.exit_code == 0 and "1 reminder(s) sent" in result.output, result.output
+    assert production_cli.invoke(args=["mail", "flush"]).exit_code == 0
+    [message] = [m for m in production_cli.inbox.to(licensee.email) if "已过" in m.get_content()]
+    assert f"https://ip.example.cn/deals/{deal.id}" in message.get_content()

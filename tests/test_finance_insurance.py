@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.dates import business_today as today
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
 from marketplace.finance import insurance as ops
 from marketplace.finance.machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
-from marketplace.finance.operations import business_today as today
 from marketplace.finance.policies import InsurancePolicy, QuoteStatus
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.operations import verify_chain
@@ -180,3 +180,23 @@ def test_a_holder_asks_for_a_quote_and_the_insurer_answers_with_a_quoted_policy(
     with pytest.raises(DomainError):  # a lapsed patent cannot be quoted either
         ops.request_quote(holder, insurer_id=insurer.organization_id, policy_type=PolicyType.enforcement,
                           patent_ids=[make.patent(holder.organization, legal_status=LegalStatus.lapsed).id])
+
+
+def test_lapse_policies_runs_with_the_production_configuration(make, insurer, holder, production_cli):
+    """Outside any request, no SERVER_NAME: the policy lapses and both sides get a mail whose
+    link is absolute on SITE_URL."""
+    policy = ops.record_policy(insurer, policy_input(
+        holder, [make.patent(holder.organization)], issue_now=True, policy_no="P-1",
+        starts_on=today() - timedelta(days=400), ends_on=today() - timedelta(days=2)),
+        on=today() - timedelta(days=400))
+    db.session.commit()
+    result = production_cli.invoke(args=["finance", "lapse-policies"])
+    assert result.exit_code == 0, result.output
+    assert "1 policy(ies) lapsed" in result.output
+    db.session.refresh(policy)
+    assert policy.status == PolicyStatus.lapsed
+    flushed = production_cli.invoke(args=["mail", "flush"])
+    assert flushed.exit_code == 0 and " 0 failed" in flushed.output, flushed.output
+    insured = {user.email for user in holder.organization.users}
+    bodies = [m.get_content() for m in production_cli.inbox.messages if m["To"] in insured]
+    assert any(f"https://ip.example.cn/finance/insurance/policies/{policy.id}" in body for body in bodies), bodies

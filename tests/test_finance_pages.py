@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.dates import business_today as today
 from marketplace.extensions import db
 from marketplace.finance import insurance as insurance_ops
 from marketplace.finance.machines import PolicyStatus, PolicyType, ReviewStatus
 from marketplace.finance.models import Appraisal, PledgeReview
-from marketplace.finance.operations import business_today as today
 from marketplace.finance.policies import InsurancePolicy
 
 from .finance_helpers import FAKE_PDF, PDF, PNG, drive, ledger_count, submit, upload

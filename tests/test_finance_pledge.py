@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace.dates import business_today as today
 from marketplace.errors import DomainError, NotVerified, PermissionDenied
 from marketplace.extensions import db
 from marketplace.finance import operations as ops
 from marketplace.finance.machines import PLEDGE_MACHINE, ReviewStatus
 from marketplace.finance.models import PledgeReview, ReviewMessage
-from marketplace.finance.operations import business_today as today
 from marketplace.ledger.operations import verify_chain
 from marketplace.listings.models import ListingKind, ListingStatus
 from marketplace.patents.models import Encumbrance, EncumbranceKind, LegalStatus

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from marketplace.accounts.models import OrgKind, OrgStatus
+from marketplace.dates import add_years, business_today
 from marketplace.errors import NotVerified
 from marketplace.extensions import db
 from marketplace.listings.industry import guess_industry
@@ -29,7 +30,6 @@ from marketplace.patents.importer import (
     ListingTerms,
     RowStatus,
     TitleMode,
-    _add_years,
     import_patents,
 )
 from marketplace.patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent, PatentType
@@ -344,7 +344,7 @@ def test_publishing_open_licences_with_default_terms(tmp_path, make, university)
     assert ai.status == ListingStatus.published and ai.published_at is not None
     assert ai.title == "一种神经网络训练方法" and ai.industry == Industry.ai
     assert ai.payment_method == PaymentMethod.royalty and ai.royalty_rate == Decimal("3")
-    assert ai.term_start == date.today() and ai.term_end == _add_years(date.today(), 5)  # expiry unknown
+    assert ai.term_start == business_today() and ai.term_end == add_years(business_today(), 5)  # expiry unknown
     assert ai.created_by_id == user.id and ai.items[0].slot.value == "exclusivity"
     drone = db.session.get(Listing, report.results[3].listing_id)
     assert drone.term_end == date(2032, 12, 1)  # the utility model's expiry, not 5 years

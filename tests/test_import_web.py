@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import io
-import json
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from marketplace import create_app
 from marketplace.accounts.models import OrgKind, OrgStatus
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.patents.import_jobs import ImportJob, ImportStatus
 from marketplace.patents.models import Patent
-
-from .conftest import Factory, login, reset_database
-from .conftest import test_config as config_for_tests
+from marketplace.types import utcnow
 
 HOLDER_NAME = "闽江测试大学"
 CSV_TEXT = ("申请号,公开号,专利名称,主分类号,申请日,专利权人\n"
@@ -31,10 +29,10 @@ def upload(client, data: bytes, filename: str = "patents.csv", publish: str = ""
                        content_type="multipart/form-data", **kwargs)
 
 
-def upload_raw(client, data: bytes, filename: str = "patents.csv"):
+def upload_raw(client, data: bytes, filename: str = "patents.csv", publish: str = ""):
     """A multipart body built here: werkzeug's test client spools big ones to a file it never closes."""
     boundary = "----import-test-boundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"publish\"\r\n\r\n\r\n"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"publish\"\r\n\r\n{publish}\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
             "Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
     return client.post("/patents/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
@@ -191,44 +189,122 @@ def test_a_running_job_page_polls_with_the_static_script(as_user, member):
     assert client.get(f"/patents/import/{job.id}/status").get_json()["percent"] == 25
 
 
-# --- the background thread, on its own database ------------------------------------------------
+# --- interrupted jobs: resumed after their last committed batch, or failed with a reason -------
 
-@pytest.fixture
-def threaded_app(tmp_path_factory, monkeypatch):
-    """An app whose jobs run in a thread; the thread needs committed data, so its own database."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('threaded') / 'threaded.db'}"
-    app = create_app(config_for_tests(tmp_path_factory, url, IMPORT_RUN_INLINE=False))
-    reset_database(app)
-    # The per-test transaction session would hide the thread's commits: use a real one here.
-    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def csv_rows(n: int, holder: str, start: int = 1) -> bytes:
+    """n valid rows naming `holder` as patentee (a web import registers only its own patents)."""
+    rows = "".join(f"CN{body}.{_check(body)},一种数据处理方法{k},G06F16/35,{holder}\n"
+                   for k, body in enumerate((f"20231{m:07d}" for m in range(start, start + n)), start=start))
+    return ("申请号,专利名称,主分类号,专利权人\n" + rows).encode()
 
 
-def test_a_job_runs_in_a_background_thread(threaded_app):
-    with threaded_app.app_context():
-        user = Factory().user(Factory().org(OrgKind.university))
-        client = threaded_app.test_client()
-        login(client, user)
-        holder = user.organization.name
-    rows = "".join(f"CN{body}.{_check(body)},一种数据处理方法{n},G06F16/35,{holder}\n"
-                   for n, body in enumerate(f"20231{n:07d}" for n in range(1, 1201)))
-    response = upload(client, ("申请号,专利名称,主分类号,申请人\n" + rows).encode(), publish="licence")
-    assert response.status_code == 302
-    status_url = response.headers["Location"] + "/status"
-    deadline = time.monotonic() + 60
-    status = client.get(status_url).get_json()
-    while not status["finished"] and time.monotonic() < deadline:
-        time.sleep(0.2)
-        status = client.get(status_url).get_json()
-    assert status["status"] == "done", json.dumps(status, ensure_ascii=False)
-    assert status["counts"]["imported"] == 1200 and status["counts"]["published"] == 1200
-    with threaded_app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Patent)) == 1200
-        job = db.session.scalars(db.select(ImportJob)).one()
-        assert job.processed == 1200 and job.finished_at is not None
+def stored_job(app, member, data: bytes, publish: str | None = "licence") -> ImportJob:
+    folder = Path(app.config["UPLOAD_DIR"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"job-{time.monotonic_ns()}.csv"
+    path.write_bytes(data)
+    job = ImportJob(owner_id=member.organization_id, user_id=member.id, filename="big.csv",
+                    stored_path=str(path), file_format="csv", publish_kind=publish)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing in the job catches it."""
+
+
+def die_in_batch(monkeypatch, number: int) -> None:
+    from marketplace.patents import importer
+
+    original, calls = importer._Importer.run_batch, []
+
+    def run_batch(self, sources):
+        calls.append(1)
+        if len(calls) >= number:
+            raise WorkerKilled()
+        return original(self, sources)
+
+    monkeypatch.setattr(importer._Importer, "run_batch", run_batch)
+
+
+def lease_ends(job: ImportJob) -> None:
+    from marketplace.patents.import_jobs import LEASE
+
+    db.session.rollback()  # the dead worker's uncommitted batch is gone with it
+    db.session.execute(db.update(ImportJob).where(ImportJob.id == job.id)
+                       .values(updated_at=utcnow() - LEASE - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_an_interrupted_job_resumes_after_its_last_batch_and_imports_each_row_once(app, member, monkeypatch):
+    from marketplace.patents.import_jobs import recover_jobs, run_job
+
+    job = stored_job(app, member, csv_rows(1200, member.organization.name))
+    die_in_batch(monkeypatch, 2)
+    with pytest.raises(WorkerKilled):
+        run_job(job.id)
+    lease_ends(job)
+    db.session.refresh(job)
+    assert job.status == ImportStatus.running and job.processed == 500 and len(job.report["rows"]) == 500
+    assert db.session.scalar(db.select(db.func.count()).select_from(Patent)) == 500
+    monkeypatch.undo()
+    assert recover_jobs() == 1  # queued again; huey runs it at once here
+    db.session.refresh(job)
+    assert job.status == ImportStatus.done and job.attempts == 2, job.error
+    assert job.counts["imported"] == 1200 and job.counts["published"] == 1200 and job.counts["total"] == 1200
+    assert [row[0] for row in job.report["rows"]] == list(range(2, 1202))  # each row reported once
+    assert db.session.scalar(db.select(db.func.count()).select_from(Patent)) == 1200
+    assert db.session.scalar(db.select(db.func.count()).select_from(Listing)) == 1200
+    assert not Path(job.stored_path).exists()  # the upload is gone
+
+
+def test_a_job_interrupted_too_often_fails_with_its_reason_and_its_upload_removed(app, member, monkeypatch):
+    from marketplace.patents.import_jobs import MAX_ATTEMPTS, recover_jobs, run_job
+
+    job = stored_job(app, member, csv_rows(600, member.organization.name, start=5000))
+    die_in_batch(monkeypatch, 1)
+    with pytest.raises(WorkerKilled):
+        run_job(job.id)
+    for _ in range(MAX_ATTEMPTS - 1):
+        lease_ends(job)
+        with pytest.raises(WorkerKilled):
+            recover_jobs()
+    lease_ends(job)
+    assert recover_jobs() == 1
+    db.session.refresh(job)
+    assert job.status == ImportStatus.failed and "中断" in job.error and job.finished_at is not None
+    assert not Path(job.stored_path).exists()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Patent)) == 0
+
+
+def test_a_running_job_within_its_lease_is_not_taken_twice(app, member):
+    from marketplace.patents.import_jobs import recover_jobs, run_job
+
+    job = stored_job(app, member, csv_rows(3, member.organization.name, start=7000))
+    job.status = ImportStatus.running
+    db.session.commit()
+    run_job(job.id)  # another worker has it: nothing happens
+    assert recover_jobs() == 0
+    db.session.refresh(job)
+    assert job.status == ImportStatus.running and job.attempts == 0 and Path(job.stored_path).exists()
+
+
+def test_orphaned_uploads_are_cleaned_up(app, member):
+    import os
+
+    from marketplace.patents.import_jobs import clean_uploads
+
+    queued = stored_job(app, member, csv_rows(2, member.organization.name, start=8000))
+    folder = Path(app.config["UPLOAD_DIR"]) / "imports"
+    orphan, fresh = folder / "orphan.csv", folder / "fresh.csv"
+    orphan.write_text("x")
+    fresh.write_text("x")
+    old = time.time() - 7200
+    os.utime(orphan, (old, old))
+    os.utime(queued.stored_path, (old, old))
+    assert clean_uploads() == 1
+    assert not orphan.exists() and fresh.exists() and Path(queued.stored_path).exists()
 
 
 def _check(body: str) -> str:

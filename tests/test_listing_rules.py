@@ -234,3 +234,12 @@ def test_term_end_before_start_refused(make, holder):
         make.listing(holder, [patent], kind=ListingKind.licence, licence_type="ordinary",
                      term_start=date(2026, 1, 1), term_end=date(2026, 1, 1) - timedelta(days=1))
     assert error.value.field == "term_end"
+
+
+def test_listings_expire_runs_with_the_production_configuration(make, production_cli):
+    user = make.user(kind="university")
+    listing = make.listing(user)
+    listing.patents[0].legal_status = LegalStatus.lapsed
+    db.session.commit()
+    result = production_cli.invoke(args=["listings", "expire"])
+    assert result.exit_code == 0 and "1 listing(s) expired" in result.output, result.output

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func
@@ -17,6 +17,7 @@ from ..extensions import db
 from ..notify.operations import notify_organization, notify_user, send_mail
 from ..sqlite import end_read_transaction
 from ..types import utcnow
+from ..urls import external_url
 from ..workflow import move_status
 from . import throttle
 from .models import Invitation, Organization, OrgKind, OrgRole, OrgStatus, SiteRole, User
@@ -89,7 +90,7 @@ def register_organization(
     operators = db.select(User).where(User.site_role == SiteRole.operator, User.active)
     for operator in db.session.scalars(operators):
         notify_user(operator, _("新机构待审核：%(name)s", name=org.name),
-                    url_for("accounts.operator_org", org_id=org.id, _external=True))
+                    external_url("accounts.operator_org", org_id=org.id))
     return user
 
 
@@ -105,7 +106,7 @@ def verify_organization(org: Organization, operator: User) -> None:
     org.reviewed_by_id = operator.id
     db.session.flush()
     notify_organization(org, _("您的机构“%(name)s”已通过平台审核，现在可以发布和交易。", name=org.name),
-                        url_for("accounts.my_org", _external=True))
+                        external_url("accounts.my_org"))
 
 
 def reject_organization(org: Organization, operator: User, reason: str) -> None:
@@ -121,7 +122,7 @@ def reject_organization(org: Organization, operator: User, reason: str) -> None:
     org.reviewed_by_id = operator.id
     db.session.flush()
     notify_organization(org, _("您的机构“%(name)s”未通过审核：%(reason)s", name=org.name, reason=reason),
-                        url_for("accounts.my_org", _external=True))
+                        external_url("accounts.my_org"))
 
 
 # --- invitations -----------------------------------------------------------------
@@ -144,7 +145,7 @@ def create_invitation(admin: User, email: str, role: OrgRole = OrgRole.member) -
     )
     db.session.add(invitation)
     db.session.flush()
-    link = url_for("accounts.join", token=token, _external=True)
+    link = external_url("accounts.join", token=token)
     send_mail(email, _("邀请您加入%(org)s", org=admin.organization.name),
               _("%(who)s 邀请您加入“%(org)s”在知识产权转化池的账号。请在 %(days)d 天内打开链接完成注册：\n%(link)s",
                 who=admin.name, org=admin.organization.name,
@@ -216,7 +217,7 @@ def request_password_reset(email: str) -> None:
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         return
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    link = external_url("accounts.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_mail(user.email, _("重设您的密码"),
               _("请在 %(m)d 分钟内打开以下链接重设密码（仅可使用一次）：\n%(link)s\n\n如果不是您本人操作，请忽略本邮件。", m=minutes, link=link))

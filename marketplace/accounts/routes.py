@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
 from ..extensions import db, login_manager
-from ..urls import safe_next
+from ..urls import external_url, safe_next
 from ..web import keep_writes, submit
 from . import bp, operations
 from .forms import (
@@ -186,7 +186,7 @@ def invite():
     if outcome.done:
         _invitation, token = outcome.result
         # The link is shown once, on the next page, for the admin to pass on if the mail is lost.
-        session["invitation_link"] = url_for("accounts.join", token=token, _external=True)
+        session["invitation_link"] = external_url("accounts.join", token=token)
         flash(_("邀请已发送到 %(email)s。", email=form.email.data), "success")
         return redirect(url_for("accounts.my_org"))
     return _render_org(invite_form=form), outcome.status

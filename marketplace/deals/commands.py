@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from ..dates import business_today
 from ..extensions import db
-from ..types import business_today
-from .operations import send_recordation_reminders
+from .recordation import send_reminders
 
 deals_cli = AppGroup("deals", help="Deal housekeeping.")
 
@@ -17,13 +16,12 @@ deals_cli = AppGroup("deals", help="Deal housekeeping.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Pretend today is this date (YYYY-MM-DD).")
 def remind_command(today) -> None:
-    """Remind both sides of open licences whose recordation deadline is within 14 days or past.
+    """Remind both sides of licences not yet recorded: licence contracts when their 备案 deadline
+    is within 14 days and once it has passed; open licences once, as a recommendation.
     Each deal is reminded once per threshold, so running it daily (or twice) is safe."""
     day = today.date() if today else business_today()
-    base_url = current_app.config.get("SITE_URL", "http://localhost:5000")
-    with current_app.test_request_context("/", base_url=base_url):
-        sent = send_recordation_reminders(day)
-        db.session.commit()
+    sent = send_reminders(day)
+    db.session.commit()
     click.echo(f"{len(sent)} reminder(s) sent")
     for deal, threshold in sent:
         click.echo(f"  deal #{deal.id} {threshold} (due {deal.recordation_due.isoformat()})")

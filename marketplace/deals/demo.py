@@ -13,8 +13,7 @@ from collections.abc import Generator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
-
+from ..dates import business_date
 from ..demo import DemoContext, demo_step
 from ..errors import DomainError
 from ..extensions import db
@@ -32,8 +31,9 @@ from ..patents.models import Encumbrance, LegalStatus, Patent, PatentType
 from ..patents.numbers import check_digit
 from ..types import utcnow
 from . import operations as ops
+from . import recordation
 from .inquiries import operations as inquiry_ops
-from .models import NEGOTIATED_MACHINE, Deal
+from .models import NEGOTIATED_MACHINE, Deal, DealKind
 
 HOLDERS = ["uni_minjiang", "uni_haixi", "inst_optics"]
 ENTERPRISES = ["ent_xinrui", "ent_kangyuan", "ent_shuzhi", "ent_minfeng", "ent_haiyun"]
@@ -73,7 +73,7 @@ ANSWERS = [
 class _Demo:
     def __init__(self, ctx: DemoContext):
         self.ctx, self.rng = ctx, ctx.rng
-        self.today = ctx.now.date()
+        self.today = business_date(ctx.now)
         self.serial = 0
         self.used: set[int] = set()  # listings a scenario has taken for an exclusive conclusion
         self.mine: set[int] = set()  # listings this step made (their dates follow the simulation)
@@ -110,7 +110,7 @@ class _Demo:
             if exclusive_use or kind in (ListingKind.transfer, ListingKind.equity) or listing.is_exclusive:
                 # Scenarios run interleaved: a listing one of them may conclude is nobody else's.
                 self.used.add(listing.id)
-            if listing.id in self.mine and start is not None and listing.published_at.date() >= start:
+            if listing.id in self.mine and start is not None and business_date(listing.published_at) >= start:
                 listing.created_at = listing.published_at = self.at(start - timedelta(days=self.rng.randint(10, 60)))
             return listing
         listing = self.make_listing(kind, holder or self.rng.choice(HOLDERS), licence_type, start)
@@ -214,7 +214,7 @@ def open_licence(demo: _Demo, end: str, start: date, listing: Listing, licensee:
     if end == "paid":
         return
     day = yield day + _gap(rng, 20, 70)
-    number = f"{day.year}99{demo.rng.randint(100000, 999999)}"
+    number = f"{day.year}99{demo.rng.randint(1, 9999999):07d}"
     ops.record_recordation(deal, rng.choice([holder_user, user]), number, occurred_on=day)
     demo.stamp(deal, day)
 
@@ -274,6 +274,11 @@ def negotiated(demo: _Demo, end: str, start: date, listing: Listing, buyer: str,
             ops.complete(deal, demo.ctx.users[holder_key], occurred_on=day)
             for encumbrance in db.session.scalars(db.select(Encumbrance).where(Encumbrance.source == f"deal:{deal.id}")):
                 encumbrance.starts_on = day
+            if deal.kind == DealKind.licence and rng.random() < 0.6:  # most licence contracts get recorded
+                demo.stamp(deal, day)
+                day = yield day + _gap(rng, 20, 80)
+                number = f"{day.year}99{rng.randint(1, 9999999):07d}"
+                recordation.record_licence_number(deal, rng.choice([holder, buyer_user]), number, occurred_on=day)
     demo.stamp(deal, day)
 
 
@@ -306,13 +311,11 @@ def _run(scenarios: list[Scenario], today: date) -> None:
 
 @demo_step(order=50)
 def inquiries_and_deals(ctx: DemoContext) -> None:
-    base_url = current_app.config.get("SITE_URL", "http://localhost:5000")
-    with current_app.test_request_context("/", base_url=base_url):
-        _build(ctx)
+    _build(ctx)
 
 
 def _build(ctx: DemoContext) -> None:
-    demo, rng, today = _Demo(ctx), ctx.rng, ctx.now.date()
+    demo, rng, today = _Demo(ctx), ctx.rng, business_date(ctx.now)
     first_note = db.session.scalar(db.select(db.func.max(Notification.id))) or 0
     first_mail = db.session.scalar(db.select(db.func.max(OutboxMail.id))) or 0
 

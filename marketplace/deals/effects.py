@@ -3,7 +3,6 @@ encumbrances, the listing's state, and telling the other side."""
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -12,8 +11,15 @@ from ..extensions import db
 from ..listings.models import LIVE_STATUSES, ListingStatus
 from ..listings.operations import transition as transition_listing
 from ..notify.operations import notify_organization
-from ..patents.models import Encumbrance, EncumbranceKind
+from ..patents.models import (
+    Encumbrance,
+    EncumbranceKind,
+    licence_term_end,
+    release_ended_encumbrances,
+)
 from ..types import utcnow
+from ..urls import external_url
+from . import recordation
 from .models import DEAL_MACHINES, Deal, DealKind, DealStatus
 
 
@@ -53,11 +59,14 @@ def _completed(deal: Deal, actor, data: dict) -> None:
         for patent in deal.patents:
             _end_other_listings(patent, deal)
             patent.owner_id = deal.counterparty_org_id
-    elif deal.kind == DealKind.licence and deal.is_exclusive_conclusion:
+    if deal.kind == DealKind.licence:
+        recordation.start_clock(deal, data["effective_on"])
+    if deal.kind == DealKind.licence and deal.is_exclusive_conclusion:
         kind = EncumbranceKind.exclusive_licence if deal.licence_type.value == "exclusive" else EncumbranceKind.sole_licence
+        release_ended_encumbrances([patent.id for patent in deal.patents])
         for patent in deal.patents:
             db.session.add(Encumbrance(patent_id=patent.id, kind=kind, holder_id=deal.counterparty_org_id,
-                                       source=f"deal:{deal.id}", ends_on=deal.term_end))
+                                       source=f"deal:{deal.id}", ends_on=licence_term_end(deal.term_end, patent)))
         try:
             with db.session.begin_nested():
                 db.session.flush()
@@ -99,7 +108,7 @@ HANDLERS = {
 
 def notify(deal: Deal, step, actor) -> None:
     other = deal.counterparty if deal.party_of(actor) == "holder" else deal.holder
-    link = url_for("deals.detail", deal_id=deal.id, _external=True)
+    link = external_url("deals.detail", deal_id=deal.id)
     who = actor.organization.name if actor is not None else _("平台")
     notify_organization(other, _("交易 #%(id)d（%(kind)s）：%(who)s %(action)s，当前状态：%(status)s",
                                  id=deal.id, kind=deal.kind.label, who=who, action=str(step.label),

@@ -1,7 +1,7 @@
 """Forms for accepting an open licence, proposing and answering offers, and recording steps.
 
-Amounts are text fields: the operations parse them (two decimals, not negative, not absurd)
-and name the field in their refusal, so the message appears beside what the user typed."""
+Amounts are MoneyFields (money.parse_money): a bad amount is refused beside what the user typed;
+the operations parse again and add their own rules (whether zero is acceptable)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import StepForms, choices
+from ..money import MoneyField
 from .models import DEAL_MACHINES
 from .operations import DOCUMENT_LABELS
 
@@ -33,8 +34,8 @@ class AcceptOpenLicenceForm(FlaskForm):
 
 
 class TermsForm(FlaskForm):
-    amount = StringField(_l("金额（元）"), validators=[Optional(), Length(max=30)],
-                         description=_l("许可费、转让价或作价金额，最多两位小数。"))
+    amount = MoneyField(_l("金额（元）"), validators=[Optional()],
+                        description=_l("许可费、转让价或作价金额，最多两位小数。"))
     royalty_rate = StringField(_l("提成比例（%）"), validators=[Optional(), Length(max=10)],
                                description=_l("按净销售额计，可与金额同时填写。"))
     terms = TextAreaField(_l("条件说明"), validators=[Optional(), Length(max=5000)],
@@ -50,13 +51,21 @@ class CounterForm(TermsForm):
 
 
 class PaymentForm(FlaskForm):
-    amount_paid = StringField(_l("实收金额（元）"), validators=[Optional(), Length(max=30)])
+    amount_paid = MoneyField(_l("实收金额（元）"), validators=[Optional()])
     paid_on = DateField(_l("收款日期"), validators=[required])
 
 
 class RecordationForm(FlaskForm):
     recordation_no = StringField(_l("备案号"), validators=[required, Length(max=60)],
                                  description=_l("国家知识产权局专利实施许可合同备案号。"))
+
+
+class RecordationNumberForm(FlaskForm):
+    """A licence contract's 备案号, or the correction of a mistyped one (either kind of licence)."""
+
+    recordation_no = StringField(_l("备案号"), validators=[required, Length(max=60)],
+                                 description=_l("国家知识产权局《专利实施许可合同备案证明》上的备案号，如 2023990000123。"))
+    reason = TextAreaField(_l("更正说明（可选）"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
 
 
 class ReasonForm(FlaskForm):

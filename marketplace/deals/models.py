@@ -23,11 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, User
+from ..dates import business_today
 from ..extensions import db
 from ..files.models import StoredFile
 from ..listings.models import LicenceType, Listing
 from ..patents.models import Patent
-from ..types import Money, StrEnumType, UTCDateTime, business_today, utcnow
+from ..types import Money, StrEnumType, UTCDateTime, utcnow
 from ..workflow import Machine, Step, Workflowed, states_sql
 
 
@@ -253,10 +254,19 @@ class Deal(Workflowed, db.Model):
 
     @property
     def recordation_days_left(self) -> int | None:
-        """Days until the 备案 deadline (negative once past); None when nothing is due."""
-        if self.recordation_due is None or self.status.value not in self.machine.groups.get("to_record", ()):
+        """Days until the 备案 date (negative once past); None when nothing awaits 备案."""
+        from .recordation import is_awaiting
+
+        if not is_awaiting(self):
             return None
         return (self.recordation_due - business_today()).days
+
+    @property
+    def recordation_is_deadline(self) -> bool:
+        """The law's deadline (licence contracts, 细则 §15), not the site's advice (open licences)."""
+        from .recordation import is_deadline
+
+        return is_deadline(self)
 
     def can_view(self, user) -> bool:
         return self.party_of(user) is not None or (getattr(user, "is_authenticated", False) and user.is_operator)

@@ -3,22 +3,24 @@ the ledger entry in the same transaction; these functions add the checks and dat
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..accounts.models import OrgKind
 from ..accounts.operations import ensure_can_act
+from ..dates import business_today
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..ledger.operations import lock_head
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
-from ..listings.operations import check_offerable, parse_amount, parse_percent
+from ..listings.operations import check_offerable, parse_percent
+from ..money import parse_money
 from ..notify.operations import notify_organization
-from ..types import business_today
+from ..urls import external_url
 from ..workflow import apply_transition, check_transition, record_creation
+from . import recordation
 from .models import (
     NEGOTIATED_MACHINE,
     OPEN_LICENCE_MACHINE,
@@ -26,24 +28,11 @@ from .models import (
     DealKind,
     DealOffer,
     DealPatent,
-    DealReminder,
     DealStatus,
 )
 
-RECORDATION_MONTHS = 3
 NEGOTIABLE_KINDS = {ListingKind.licence: DealKind.licence, ListingKind.transfer: DealKind.transfer,
                     ListingKind.equity: DealKind.equity}
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _lock_listing(listing_id: int) -> Listing:
@@ -139,17 +128,18 @@ def accept_open_licence(listing: Listing, user, notice: str, today: date | None 
     deal = Deal(kind=DealKind.open_licence, status=DealStatus.accepted, listing_id=listing.id,
                 holder_org_id=listing.owner_id, counterparty_org_id=organization.id, amount=fee,
                 royalty_rate=listing.royalty_rate, term_end=listing.term_end, notice=notice.strip(),
-                recordation_due=add_months(today, RECORDATION_MONTHS), created_by_id=user.id,
+                created_by_id=user.id,
                 terms=_open_licence_terms_text(listing, fee, discounted))
     deal.items = [DealPatent(patent_id=p.id) for p in listing.patents]
+    recordation.start_clock(deal, today)  # a recommendation only: 细则 §87 sets no deadline
     db.session.add(deal)
     db.session.flush()
     record_creation(deal, user, occurred_on=occurred_on, data={"payment_method": listing.payment_method.value,
                                       "royalty_rate": listing.royalty_rate, "sme_discount_applied": discounted,
                                       "term_end": listing.term_end, "recordation_due": deal.recordation_due})
-    notify_organization(listing.owner, _("%(org)s 已接受您的开放许可“%(title)s”，许可即时生效。请在收款后登记，并于 %(due)s 前办理备案。",
+    notify_organization(listing.owner, _("%(org)s 已接受您的开放许可“%(title)s”，许可即时生效。请在收款后登记；建议于 %(due)s 前办理备案（法律未规定开放许可的备案期限）。",
                                          org=organization.name, title=listing.title, due=deal.recordation_due.isoformat()),
-                        url_for("deals.detail", deal_id=deal.id, _external=True))
+                        external_url("deals.detail", deal_id=deal.id))
     return deal
 
 
@@ -172,7 +162,7 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
     paid_on = paid_on or today
     if paid_on > today:
         raise DomainError(_("收款日期不能晚于今天。"), field="paid_on")
-    amount_paid = parse_amount(amount_paid, "amount_paid", allow_zero=True)
+    amount_paid = parse_money(amount_paid, "amount_paid", allow_zero=True)
     if amount_paid is None:
         amount_paid = deal.amount or Decimal("0")
     return apply_transition(deal, DealStatus.paid.value, user, occurred_on=occurred_on,
@@ -182,9 +172,7 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
 @OPEN_LICENCE_MACHINE.operation("recorded")
 def record_recordation(deal: Deal, user, recordation_no: str, occurred_on: date | None = None):
     check_transition(deal, DealStatus.recorded.value, user)
-    recordation_no = (recordation_no or "").strip()
-    if recordation_no and len(recordation_no) > 60:
-        raise DomainError(_("备案号过长。"), field="recordation_no")
+    recordation_no = recordation.canonical_recordation_number(recordation_no)
     return apply_transition(deal, DealStatus.recorded.value, user, occurred_on=occurred_on,
                             data={"recordation_no": recordation_no})
 
@@ -192,7 +180,7 @@ def record_recordation(deal: Deal, user, recordation_no: str, occurred_on: date 
 # --- negotiated deals -----------------------------------------------------------------------
 
 def _terms(amount, royalty_rate, terms: str) -> tuple[Decimal | None, Decimal | None, str]:
-    amount = parse_amount(amount, "amount", allow_zero=True)
+    amount = parse_money(amount, "amount", allow_zero=True)
     royalty_rate = parse_percent(royalty_rate, "royalty_rate")
     if amount is None and royalty_rate is None:
         raise DomainError(_("请填写金额或提成比例。"), field="amount")
@@ -241,7 +229,7 @@ def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, term
     other = deal.counterparty if by_holder else listing.owner
     notify_organization(other, _("%(org)s 对“%(title)s”提出了%(kind)s提议。", org=user.organization.name,
                                  title=listing.title, kind=kind.label),
-                        url_for("deals.detail", deal_id=deal.id, _external=True))
+                        external_url("deals.detail", deal_id=deal.id))
     if thread is not None:
         from .inquiries.operations import post_message
 
@@ -277,7 +265,9 @@ def agree(deal: Deal, user, occurred_on: date | None = None):
 
 @NEGOTIATED_MACHINE.operation("completed")
 def complete(deal: Deal, user, occurred_on: date | None = None):
-    return apply_transition(deal, DealStatus.completed.value, user, occurred_on=occurred_on)
+    # A licence contract takes effect on completion: its 3-month 备案 deadline runs from that day.
+    data = {"effective_on": occurred_on or business_today()} if deal.kind == DealKind.licence else None
+    return apply_transition(deal, DealStatus.completed.value, user, occurred_on=occurred_on, data=data)
 
 
 @NEGOTIATED_MACHINE.operation("rejected")
@@ -300,44 +290,6 @@ def _reason(reason: str) -> str:
     if len(reason) > 500:
         raise DomainError(_("理由最多 500 字。"), field="reason")
     return reason
-
-
-def recordation_overdue(today: date | None = None) -> list[Deal]:
-    """Open licences not yet recorded whose 3-month deadline is near or past (for reminders)."""
-    today = today or business_today()
-    return db.session.scalars(db.select(Deal).where(
-        Deal.kind == DealKind.open_licence, Deal.status.in_(OPEN_LICENCE_MACHINE.group("to_record")),
-        Deal.recordation_due <= today + timedelta(days=14))).all()
-
-
-REMINDER_THRESHOLDS = ("due_soon", "overdue")
-
-
-def send_recordation_reminders(today: date | None = None) -> list[tuple[Deal, str]]:
-    """Remind both sides of each open licence whose 备案 deadline is within 14 days ("due_soon")
-    or past ("overdue"), once per deal and threshold: safe to run daily, or twice a day."""
-    today = today or business_today()
-    sent: list[tuple[Deal, str]] = []
-    for deal in recordation_overdue(today):
-        threshold = "overdue" if deal.recordation_due < today else "due_soon"
-        already = db.session.scalar(db.select(DealReminder.id).where(DealReminder.deal_id == deal.id,
-                                                                     DealReminder.threshold == threshold))
-        if already:
-            continue
-        db.session.add(DealReminder(deal_id=deal.id, threshold=threshold, sent_on=today))
-        days = (deal.recordation_due - today).days
-        if threshold == "overdue":
-            text = _("开放许可交易 #%(id)d 的备案期限 %(due)s 已过 %(days)d 天，请尽快向国家知识产权局办理备案并登记备案号。",
-                     id=deal.id, due=deal.recordation_due.isoformat(), days=-days)
-        else:
-            text = _("开放许可交易 #%(id)d 须在 %(due)s 前办理备案（还剩 %(days)d 天）。",
-                     id=deal.id, due=deal.recordation_due.isoformat(), days=days)
-        link = url_for("deals.detail", deal_id=deal.id, _external=True)
-        notify_organization(deal.holder, text, link)
-        notify_organization(deal.counterparty, text, link)
-        sent.append((deal, threshold))
-    db.session.flush()
-    return sent
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -365,5 +317,5 @@ def attach_document(deal: Deal, user, upload, label: str):
     other = deal.counterparty if deal.party_of(user) == "holder" else deal.holder
     notify_organization(other, _("交易 #%(id)d：%(org)s 上传了%(label)s“%(name)s”。", id=deal.id,
                                  org=user.organization.name, label=label, name=checked.original_name),
-                        url_for("deals.detail", deal_id=deal.id, _external=True))
+                        external_url("deals.detail", deal_id=deal.id))
     return document

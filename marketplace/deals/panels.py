@@ -1,19 +1,17 @@
 """Dashboard panels for deals: deals waiting on this organisation, unread inquiries,
-open licences whose recordation deadline is near."""
+licence contracts whose 备案 deadline is near."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, or_
+from sqlalchemy import func
 
 from ..extensions import db
 from ..main.panels import Panel, panel_source
-from ..types import business_today
+from . import recordation
 from .inquiries.models import unread_counts
-from .models import OPEN_LICENCE_MACHINE, Deal, DealKind
+from .models import Deal
 
 
 def _party(user) -> bool:
@@ -27,14 +25,12 @@ def deals_waiting(user) -> list[Panel]:
     org_id = user.organization_id
     waiting = db.session.scalar(db.select(func.count()).select_from(Deal).where(Deal.waiting_on_org(org_id))) or 0
     due = db.session.scalar(db.select(func.count()).select_from(Deal).where(
-        Deal.kind == DealKind.open_licence, Deal.status.in_(OPEN_LICENCE_MACHINE.group("to_record")),
-        or_(Deal.holder_org_id == org_id, Deal.counterparty_org_id == org_id),
-        Deal.recordation_due <= business_today() + timedelta(days=30))) or 0
+        recordation.deadlines_due(org_id, within_days=30))) or 0
     unread = sum(unread_counts(user).values())
     panels = [Panel(_("待我方处理的交易"), waiting, url_for("deals.my_deals", waiting="mine"),
                     _("还价、同意、确认收款或完成"), urgent=True),
               Panel(_("未读咨询"), unread, url_for("inquiries.inbox"), _("企业与挂牌方的往来消息"))]
     if due:
-        panels.append(Panel(_("开放许可备案临近"), due, url_for("deals.my_deals", kind="open_licence"),
-                            _("许可生效后 3 个月内须向国家知识产权局备案"), urgent=True))
+        panels.append(Panel(_("许可合同备案期限临近"), due, url_for("deals.my_deals", kind="licence"),
+                            _("许可合同生效之日起 3 个月内须向国家知识产权局备案（专利法实施细则第十五条）"), urgent=True))
     return panels

@@ -8,14 +8,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..dates import business_today
 from ..extensions import db
 from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..listings.routes import load_listing
-from ..types import business_today
 from ..web import submit
 from . import bp, operations
-from .forms import STEP_FORMS, AcceptOpenLicenceForm, DocumentForm, ProposeForm
+from . import recordation as recordation_rules
+from .forms import (
+    STEP_FORMS,
+    AcceptOpenLicenceForm,
+    DocumentForm,
+    ProposeForm,
+    RecordationNumberForm,
+)
 from .inquiries.models import Thread
 from .models import DEAL_MACHINES, Deal, DealDocument, DealKind, DealStatus
 from .views import deal_list_query, notice_template
@@ -56,11 +63,21 @@ def _step_forms(deal: Deal, steps, posted=None) -> dict:
     return forms
 
 
-def render_detail(deal: Deal, posted=None, status: int = 200, document_form=None):
+def _recordation_form(deal: Deal, posted=None):
+    """Entering a licence contract's 备案号, or correcting either kind's: the parties only."""
+    if deal.party_of(current_user) is None:
+        return None
+    if not (deal.recordation_no or (deal.kind == DealKind.licence and deal.status == DealStatus.completed)):
+        return None
+    return posted or RecordationNumberForm(formdata=None)
+
+
+def render_detail(deal: Deal, posted=None, status: int = 200, document_form=None, recordation_form=None):
     steps = deal.available_steps(current_user)
     return render_template("deals/detail.html", deal=deal, entries=ledger_entries(deal), steps=steps,
                            forms=_step_forms(deal, steps, posted), side=deal.party_of(current_user),
                            waiting=deal.waiting_for(current_user),
+                           recordation_form=_recordation_form(deal, recordation_form),
                            document_form=document_form or DocumentForm()), status
 
 
@@ -105,6 +122,27 @@ def act(deal_id: int, target: str):
     return redirect(url_for("deals.detail", deal_id=deal.id))
 
 
+@bp.post("/deals/<int:deal_id>/recordation")
+@login_required
+def recordation(deal_id: int):
+    """A licence contract's 备案号 entered, or a mistyped one (of either licence kind) corrected."""
+    deal = load_deal(deal_id)
+    if deal.party_of(current_user) is None:
+        abort(403)
+    form = RecordationNumberForm()
+    correcting = bool(deal.recordation_no)
+    if correcting:
+        outcome = submit(form, lambda: recordation_rules.correct_number(deal, current_user, form.recordation_no.data,
+                                                                        form.reason.data))
+    else:
+        outcome = submit(form, lambda: recordation_rules.record_licence_number(deal, current_user,
+                                                                               form.recordation_no.data))
+    if not outcome.done:
+        return render_detail(load_deal(deal_id), recordation_form=form, status=outcome.status)
+    flash(_("备案号已更正，更正记录已写入台账。") if correcting else _("已登记备案号。"), "success")
+    return redirect(url_for("deals.detail", deal_id=deal.id))
+
+
 @bp.get("/deals/<int:deal_id>/record")
 @login_required
 def record(deal_id: int):
@@ -129,7 +167,7 @@ def accept(listing_id: int):
     outcome = submit(form, lambda: operations.accept_open_licence(listing, current_user, form.notice.data))
     if outcome.done:
         deal = outcome.result
-        flash(_("开放许可已生效：交易 #%(id)d。请在 %(due)s 前办理备案。", id=deal.id,
+        flash(_("开放许可已生效：交易 #%(id)d。建议在 %(due)s 前办理备案（法律未规定开放许可的备案期限）。", id=deal.id,
                 due=deal.recordation_due.isoformat()), "success")
         return redirect(url_for("deals.detail", deal_id=deal.id))
     return render_template("deals/accept.html", listing=listing, form=form, fee=fee, discounted=discounted,

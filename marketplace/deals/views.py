@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..dates import business_today
 from ..extensions import db
 from ..listings.models import Listing, ListingKind
-from ..types import business_today
 from . import operations
 from .inquiries.operations import existing_thread, inquiry_refusal
 from .models import Deal, DealKind, DealStatus

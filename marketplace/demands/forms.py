@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import choices
 from ..listings.models import INDUSTRY_LABELS, LISTING_KIND_LABELS
+from ..money import MoneyField
 from .operations import WANTABLE_KINDS, DemandInput
 
 
@@ -33,8 +34,8 @@ class DemandForm(FlaskForm):
     industry = SelectField(_l("所属行业"), choices=choices((i.value, label) for i, label in INDUSTRY_LABELS.items()))
     ipc_hint = StringField(_l("IPC 分类提示（可选）"), validators=[Optional(), Length(max=200)],
                            description=_l("知道的话可填，如 H01M 或 G06F16/35，多个用逗号分隔。"))
-    budget_min = StringField(_l("预算下限（元）"), validators=[Optional(), Length(max=30)])
-    budget_max = StringField(_l("预算上限（元）"), validators=[Optional(), Length(max=30)])
+    budget_min = MoneyField(_l("预算下限（元）"), validators=[Optional()])
+    budget_max = MoneyField(_l("预算上限（元）"), validators=[Optional()])
     wanted_kinds = CheckboxListField(_l("希望的交易方式"),
                                      choices=choices((k.value, LISTING_KIND_LABELS[k]) for k in WANTABLE_KINDS))
     deadline = DateField(_l("截止日期（可选）"), validators=[Optional()])
@@ -51,7 +52,6 @@ class DemandForm(FlaskForm):
         self.title.data, self.description.data = demand.title, demand.description
         self.industry.data = demand.industry.value
         self.ipc_hint.data = ", ".join(demand.ipc_hint or [])
-        self.budget_min.data = str(demand.budget_min) if demand.budget_min is not None else ""
-        self.budget_max.data = str(demand.budget_max) if demand.budget_max is not None else ""
+        self.budget_min.data, self.budget_max.data = demand.budget_min, demand.budget_max
         self.wanted_kinds.data = list(demand.wanted_kinds or [])
         self.deadline.data = demand.deadline

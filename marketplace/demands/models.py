@@ -11,6 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, OrgKind, User
+from ..dates import business_today
 from ..extensions import db
 from ..listings.models import Industry, ListingKind
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
@@ -63,15 +64,7 @@ class Demand(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == DemandStatus.open and (self.deadline is None or self.deadline >= date.today())
-
-    def fits_budget(self, price: Decimal | None) -> bool | None:
-        """True/False when both sides state an amount; None when it cannot be told (面议, no budget)."""
-        if price is None or (self.budget_min is None and self.budget_max is None):
-            return None
-        if self.budget_max is not None and price > self.budget_max:
-            return False
-        return not (self.budget_min is not None and price < self.budget_min and price != 0)
+        return self.status == DemandStatus.open and (self.deadline is None or self.deadline >= business_today())
 
     # --- who may do what --------------------------------------------------------------
 

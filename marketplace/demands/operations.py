@@ -6,20 +6,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from ..accounts.operations import ensure_can_act
+from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..listings.models import Industry, ListingKind
+from ..money import parse_money
 from ..patents.numbers import NumberError, parse_ipc
-from ..types import to_money, utcnow
+from ..types import utcnow
 from ..workflow import move_status
 from .models import Demand, DemandStatus
 
-MAX_BUDGET = Decimal("10000000000")  # ¥100 亿
 WANTABLE_KINDS = [k for k in ListingKind if k != ListingKind.pledge]
 
 
@@ -36,17 +37,7 @@ class DemandInput:
 
 
 def _budget(value, name: str) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation as error:
-        raise DomainError(_("请输入金额（元），如 500000。"), field=name) from error
-    if not amount.is_finite() or amount < 0:
-        raise DomainError(_("金额不能为负数。"), field=name)
-    if amount > MAX_BUDGET:
-        raise DomainError(_("金额超过 100 亿元，请核对是否多输了位数。"), field=name)
-    return to_money(amount)
+    return parse_money(value, name, allow_zero=True)
 
 
 def parse_ipc_hint(value) -> list[str]:
@@ -93,8 +84,9 @@ def clean(data: DemandInput) -> dict:
             raise DomainError(_("技术需求可选开放许可、许可、转让或作价入股。"), field="wanted_kinds")
         if value.value not in kinds:
             kinds.append(value.value)
-    if data.deadline is not None and data.deadline < date.today():
+    if data.deadline is not None and data.deadline < business_today():
         raise DomainError(_("截止日期不能早于今天。"), field="deadline")
+    check_date(data.deadline, "deadline", _("截止日期"), future=True)
     return {"title": title, "description": description, "industry": industry,
             "ipc_hint": parse_ipc_hint(data.ipc_hint), "budget_min": budget_min, "budget_max": budget_max,
             "wanted_kinds": kinds, "deadline": data.deadline}

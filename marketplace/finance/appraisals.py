@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..accounts.models import OrgKind
@@ -12,10 +11,11 @@ from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..files import storage as documents
-from ..listings.operations import parse_amount
+from ..money import parse_money
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.numbers import NumberError, canonical_application_number
+from ..urls import external_url
 from .models import Appraisal, AppraisalMethod
 from .operations import _today
 
@@ -38,7 +38,7 @@ def attach_appraisal(user, *, patent_number: str, amount, method: str, appraised
     if user.organization.kind != OrgKind.agency:
         raise PermissionDenied(_("只有评估机构可以登记评估价值。"))
     patent = patent_by_number(patent_number, "patent_number")
-    amount = parse_amount(amount, "amount")
+    amount = parse_money(amount, "amount")
     if amount is None:
         raise DomainError(_("请填写评估价值。"), field="amount")
     try:
@@ -57,5 +57,5 @@ def attach_appraisal(user, *, patent_number: str, amount, method: str, appraised
     db.session.flush()
     notify_organization(patent.owner, _("%(org)s 为专利 %(number)s 出具了评估报告（%(method)s）。",
                                         org=user.organization.name, number=patent.number, method=method.label),
-                        url_for("finance.valuation", patent_id=patent.id, _external=True))
+                        external_url("finance.valuation", patent_id=patent.id))
     return appraisal

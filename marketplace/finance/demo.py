@@ -14,10 +14,9 @@ from decimal import Decimal
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
-from ..deals.operations import add_months
+from ..dates import add_months, business_date, business_today
 from ..demo import DemoContext, demo_step
 from ..extensions import db
-from ..ledger.operations import SHANGHAI
 from ..listings.models import LIVE_STATUSES, Industry, Listing, ListingPatent
 from ..patents.models import Encumbrance, LegalStatus, Patent, PatentType
 from ..patents.numbers import check_digit
@@ -68,10 +67,10 @@ class PatentSupply:
     def take(self, key: str, count: int) -> list[Patent]:
         org = self.ctx.orgs[key]
         in_listing = db.select(ListingPatent.patent_id).join(Listing).where(Listing.status.in_(LIVE_STATUSES))
-        encumbered = db.select(Encumbrance.patent_id).where(Encumbrance.released_at.is_(None))
+        encumbered = db.select(Encumbrance.patent_id).where(Encumbrance.in_force())
         free = db.session.scalars(db.select(Patent).where(
             Patent.owner_id == org.id, Patent.legal_status == LegalStatus.granted,
-            Patent.grant_date < self.period_start, Patent.expires_on > date.today() + timedelta(days=365),
+            Patent.grant_date < self.period_start, Patent.expires_on > business_today() + timedelta(days=365),
             Patent.id.not_in(in_listing), Patent.id.not_in(encumbered)).order_by(Patent.id)).all()
         chosen = [p for p in free if p.id not in self.used][:count]
         while len(chosen) < count:
@@ -110,11 +109,10 @@ def finance_demo(ctx: DemoContext) -> None:
     level = logger.level
     logger.setLevel(logging.WARNING)  # thousands of demo notifications would flood the console
     try:
-        with current_app.test_request_context("/"):
-            today = ctx.now.astimezone(SHANGHAI).date()
-            supply = PatentSupply(ctx, today - timedelta(days=730))
-            _pledges(ctx, supply, today)
-            _insurance(ctx, supply, today)
+        today = business_date(ctx.now)
+        supply = PatentSupply(ctx, today - timedelta(days=730))
+        _pledges(ctx, supply, today)
+        _insurance(ctx, supply, today)
     finally:
         logger.setLevel(level)
 

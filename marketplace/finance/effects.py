@@ -4,19 +4,18 @@ pledge listing, and telling the other side."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from ..dates import business_today
 from ..errors import DomainError
 from ..extensions import db
 from ..listings.models import LIVE_STATUSES, ListingStatus
 from ..listings.operations import transition as transition_listing
 from ..notify.operations import notify_organization
-from ..patents.models import Encumbrance, EncumbranceKind
+from ..patents.models import Encumbrance, EncumbranceKind, release_ended_encumbrances
 from ..types import utcnow
+from ..urls import external_url
 from .machines import PLEDGE_MACHINE, ReviewStatus
 from .models import PledgeReview
 
@@ -34,15 +33,15 @@ def _approved(review: PledgeReview, actor, data: dict) -> None:
 
 
 def _registered(review: PledgeReview, actor, data: dict) -> None:
-    from ..deals.operations import add_months
-
     review.registration_no = data["registration_no"]
     review.registered_on = data["registered_on"]
-    ends_on = add_months(review.registered_on, review.approved_term_months)
+    release_ended_encumbrances([item.patent_id for item in review.request.items])
+    # A pledge has no end date: it stands until it is released (注销) after repayment, and a
+    # defaulted loan leaves it with the bank. The loan's term is the review's, not the pledge's.
     for item in review.request.items:
         db.session.add(Encumbrance(patent_id=item.patent_id, kind=EncumbranceKind.pledge,
                                    holder_id=review.bank_org_id, source=f"pledge_review:{review.id}",
-                                   starts_on=review.registered_on, ends_on=ends_on))
+                                   starts_on=review.registered_on))
     try:
         with db.session.begin_nested():
             db.session.flush()
@@ -66,7 +65,7 @@ def _repaid(review: PledgeReview, actor, data: dict) -> None:
 def _closed(review: PledgeReview, actor, data: dict) -> None:
     """Rejected, withdrawn or defaulted. Before registration there is no pledge to release;
     a default leaves the pledge with the bank, which may now enforce it."""
-    review.closed_on = data.get("closed_on") or date.today()
+    review.closed_on = data.get("closed_on") or business_today()
     review.decision_reason = str(data.get("reason") or "")
     _end_listing_if_unused(review)
 
@@ -101,9 +100,9 @@ HANDLERS = {
 def notify(review: PledgeReview, step, actor) -> None:
     request = review.request
     if actor is not None and actor.organization_id == review.bank_org_id:
-        other, link = request.holder, url_for("finance.request_detail", request_id=request.id, _external=True)
+        other, link = request.holder, external_url("finance.request_detail", request_id=request.id)
     else:
-        other, link = review.bank, url_for("finance.review_detail", review_id=review.id, _external=True)
+        other, link = review.bank, external_url("finance.review_detail", review_id=review.id)
     who = actor.organization.name if actor is not None else _("平台")
     notify_organization(other, _("质押融资申请 #%(id)d：%(who)s %(action)s，当前状态：%(status)s",
                                  id=request.id, who=who, action=str(step.label), status=review.status.label), link)

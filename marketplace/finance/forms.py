@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import ConfirmForm, StepForms, choices
 from ..listings.models import INDUSTRY_LABELS
+from ..money import MoneyField
 from .machines import INSURANCE_MACHINE, PLEDGE_MACHINE, POLICY_TYPE_LABELS
 from .models import AppraisalMethod
 
@@ -51,7 +52,7 @@ def _date(label, **kwargs):
 
 
 def _amount(label, **kwargs):
-    return StringField(label, validators=[required, Length(max=20)], render_kw={"inputmode": "decimal"}, **kwargs)
+    return MoneyField(label, validators=[InputRequired(message=_l("此项必填。"))], **kwargs)
 
 
 class PledgeRequestForm(FlaskForm):
@@ -137,7 +138,7 @@ class QuoteRequestForm(FlaskForm):
     insurer_id = SelectField(_l("保险机构"), coerce=int, validate_choice=False)
     patent_ids = CheckboxesField(_l("投保专利"), coerce=int, validate_choice=False)
     policy_type = SelectField(_l("险种"), choices=choices((k.value, v) for k, v in POLICY_TYPE_LABELS.items()))
-    coverage_wanted = StringField(_l("期望保额（元，可选）"), validators=[Optional(), Length(max=20)])
+    coverage_wanted = MoneyField(_l("期望保额（元，可选）"), validators=[Optional()])
     message = TextAreaField(_l("说明"), validators=[Optional(), Length(max=4000)])
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -14,10 +13,11 @@ from ..accounts.models import Organization, OrgKind, OrgStatus
 from ..accounts.operations import ensure_can_act
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
-from ..listings.operations import parse_amount
+from ..money import parse_money
 from ..notify.operations import notify_organization
 from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
+from ..urls import external_url
 from ..workflow import apply_transition, move_status, record_creation
 from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
 from .operations import _today
@@ -90,8 +90,8 @@ def record_policy(user, data: PolicyInput, *, on: date | None = None) -> Insuran
     if insured is None or insured.kind not in HOLDER_KINDS or insured.id == user.organization_id:
         raise DomainError(_("请选择被保险机构（专利权人）。"), field="insured_org_id")
     patents = _insured_patents(insured, data.patent_ids, today)
-    premium = parse_amount(data.premium, "premium")
-    coverage = parse_amount(data.coverage, "coverage")
+    premium = parse_money(data.premium, "premium")
+    coverage = parse_money(data.coverage, "coverage")
     if premium is None:
         raise DomainError(_("请填写保费。"), field="premium")
     if coverage is None:
@@ -126,7 +126,7 @@ def record_policy(user, data: PolicyInput, *, on: date | None = None) -> Insuran
     else:
         notify_organization(insured, _("%(org)s 给出了专利保险报价：%(type)s，保费 ¥%(p)s。", org=user.organization.name,
                                        type=policy.type_label, p=f"{premium:,.2f}"),
-                            url_for("finance.policy_detail", policy_id=policy.id, _external=True))
+                            external_url("finance.policy_detail", policy_id=policy.id))
     return policy
 
 
@@ -189,7 +189,7 @@ def request_quote(user, *, insurer_id: int, patent_ids: list[int], policy_type: 
     if insurer is None or insurer.kind != OrgKind.insurer or not insurer.is_verified:
         raise DomainError(_("请选择平台上已认证的保险机构。"), field="insurer_id")
     patents = _insured_patents(user.organization, patent_ids, _today(on))
-    coverage = parse_amount(coverage_wanted, "coverage_wanted")
+    coverage = parse_money(coverage_wanted, "coverage_wanted")
     quote = QuoteRequest(requester_org_id=user.organization_id, insurer_org_id=insurer.id, created_by_id=user.id,
                          policy_type=policy_type, coverage_wanted=coverage, message=(message or "").strip()[:4000])
     quote.items = [QuotePatent(patent_id=p.id) for p in patents]
@@ -197,7 +197,7 @@ def request_quote(user, *, insurer_id: int, patent_ids: list[int], policy_type: 
     db.session.flush()
     notify_organization(insurer, _("%(org)s 申请专利保险报价（%(type)s，%(n)d 件专利）。", org=user.organization.name,
                                    type=policy_type.label, n=len(patents)),
-                        url_for("finance.insurance_home", _external=True))
+                        external_url("finance.insurance_home"))
     return quote
 
 
@@ -214,4 +214,4 @@ def decline_quote(quote: QuoteRequest, user, answer: str) -> None:
     quote.answer = answer[:4000]
     db.session.flush()
     notify_organization(quote.requester, _("%(org)s 婉拒了您的专利保险询价：%(a)s", org=user.organization.name, a=quote.answer),
-                        url_for("finance.insurance_home", _external=True))
+                        external_url("finance.insurance_home"))

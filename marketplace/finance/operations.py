@@ -8,20 +8,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..accounts.models import Organization, OrgKind, OrgStatus
 from ..accounts.operations import ensure_can_act
+from ..dates import SHANGHAI, business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from ..files import storage as documents
-from ..ledger.operations import SHANGHAI
 from ..listings.models import Industry, ListingKind
-from ..listings.operations import ListingInput, create_listing, parse_amount, publish_listing
+from ..listings.operations import ListingInput, create_listing, publish_listing
+from ..money import parse_money
 from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..patents.operations import load_owned_patents
+from ..urls import external_url
 from ..workflow import apply_transition, record_creation
 from .machines import PLEDGE_MACHINE, ReviewStatus
 from .models import (
@@ -47,11 +48,6 @@ class PledgeInput:
     bank_ids: list[int]
     industry: Industry = Industry.other
     uploads: list = field(default_factory=list)  # werkzeug FileStorage
-
-
-def business_today() -> date:
-    """Today in Asia/Shanghai: the date the ledger and the users go by."""
-    return datetime.now(SHANGHAI).date()
 
 
 def _today(on: date | None) -> date:
@@ -83,8 +79,7 @@ def parse_rate(value) -> Decimal:
 def _check_date(value, field_name: str, today: date, *, not_before: date | None = None) -> date:
     if not isinstance(value, date):
         raise DomainError(_("请填写日期。"), field=field_name)
-    if value > today:
-        raise DomainError(_("日期不能晚于今天。"), field=field_name)
+    check_date(value, field_name, _("日期"), today=today)
     if not_before and value < not_before:
         raise DomainError(_("日期不能早于 %(d)s。", d=not_before.isoformat()), field=field_name)
     return value
@@ -94,7 +89,7 @@ def pledgeable_patents(org_id: int, today: date | None = None) -> list[Patent]:
     """The organisation's granted, in-force patents that carry no active pledge."""
     today = _today(today)
     pledged = db.select(Encumbrance.patent_id).where(Encumbrance.kind == EncumbranceKind.pledge,
-                                                     Encumbrance.released_at.is_(None))
+                                                     Encumbrance.in_force(today))
     return db.session.scalars(
         db.select(Patent).where(Patent.owner_id == org_id, Patent.legal_status == LegalStatus.granted,
                                 (Patent.expires_on.is_(None) | (Patent.expires_on >= today)),
@@ -114,7 +109,7 @@ def _check_patents(user, patent_ids: list[int], today: date) -> list[Patent]:
                                 number=patent.number, status=patent.legal_status.label), field="patent_ids")
         pledged = db.session.scalar(db.select(Encumbrance.id).where(
             Encumbrance.patent_id == patent.id, Encumbrance.kind == EncumbranceKind.pledge,
-            Encumbrance.released_at.is_(None)).limit(1))
+            Encumbrance.in_force(today)).limit(1))
         if pledged:
             raise DomainError(_("专利 %(number)s 已质押，解除质押前不能再次出质。", number=patent.number),
                               field="patent_ids")
@@ -141,7 +136,7 @@ def submit_pledge_request(user, data: PledgeInput, *, on: date | None = None) ->
         raise PermissionDenied(_("只有专利权人（企业、高校、科研院所）可以申请质押融资。"))
     today = _today(on)
     patents = _check_patents(user, data.patent_ids, today)
-    amount = parse_amount(data.amount, "amount")
+    amount = parse_money(data.amount, "amount")
     if amount is None:
         raise DomainError(_("请填写拟融资金额。"), field="amount")
     term = parse_term(data.term_months)
@@ -175,7 +170,7 @@ def submit_pledge_request(user, data: PledgeInput, *, on: date | None = None) ->
                         data={"request_id": request.id, "term_months": term})
         notify_organization(review.bank, _("%(org)s 提交了质押融资申请 #%(id)d，拟融资 ¥%(amount)s。",
                                            org=user.organization.name, id=request.id, amount=f"{amount:,.2f}"),
-                            url_for("finance.review_detail", review_id=review.id, _external=True))
+                            external_url("finance.review_detail", review_id=review.id))
     db.session.flush()
     if on is not None:  # the demo back-dates requests
         request.created_at = listing.created_at = listing.published_at = datetime.combine(
@@ -258,7 +253,7 @@ def post_message(review: PledgeReview, user, message: str, *, on: date | None = 
 
 @PLEDGE_MACHINE.operation("approve")
 def approve(review: PledgeReview, user, *, amount, rate, term_months, on: date | None = None):
-    amount = parse_amount(amount, "amount")
+    amount = parse_money(amount, "amount")
     if amount is None:
         raise DomainError(_("请填写批准金额。"), field="amount")
     if amount > review.requested_amount:
@@ -293,7 +288,7 @@ def register_pledge(review: PledgeReview, user, *, registration_no: str, registe
     for item in review.request.items:
         taken = db.session.scalar(db.select(Encumbrance.id).where(
             Encumbrance.patent_id == item.patent_id, Encumbrance.kind == EncumbranceKind.pledge,
-            Encumbrance.released_at.is_(None)).limit(1))
+            Encumbrance.in_force(today)).limit(1))
         if taken:
             raise DomainError(_("专利 %(number)s 已质押给其他机构，不能重复登记。", number=item.patent.number))
     entry = apply_transition(review, ReviewStatus.registered.value, user, occurred_on=registered_on,
@@ -309,7 +304,7 @@ def register_pledge(review: PledgeReview, user, *, registration_no: str, registe
 def disburse(review: PledgeReview, user, *, amount, disbursed_on, on: date | None = None):
     today = _today(on)
     _ensure_step(review, ReviewStatus.disbursed, _("放款只能在办理质押登记之后登记。"))
-    amount = parse_amount(amount, "amount")
+    amount = parse_money(amount, "amount")
     if amount is None:
         raise DomainError(_("请填写放款金额。"), field="amount")
     if amount > review.approved_amount:

@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, OrgKind, User
+from ..dates import business_today
 from ..extensions import db
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
@@ -96,18 +97,18 @@ class InsurancePolicy(Workflowed, db.Model):
             self.policy_no = data["policy_no"]
             self.issued_on = data["issued_on"]
         elif status == PolicyStatus.lapsed.value:
-            self.lapsed_on = data.get("lapsed_on") or date.today()
+            self.lapsed_on = data.get("lapsed_on") or business_today()
 
     def notify_parties(self, step, actor) -> None:
-        from flask import url_for
         from flask_babel import gettext as _
 
         from ..notify.operations import notify_organization
+        from ..urls import external_url
 
         other = self.insured if actor is None or actor.organization_id == self.insurer_org_id else self.insurer
         notify_organization(other, _("专利保险 %(type)s：%(action)s，当前状态：%(status)s", type=self.type_label,
                                         action=str(step.label), status=self.status.label),
-                            url_for("finance.policy_detail", policy_id=self.id, _external=True))
+                            external_url("finance.policy_detail", policy_id=self.id))
 
 
 class InsuredPatent(db.Model):

@@ -12,11 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import OrgKind
+from ..errors import DomainError
 from ..extensions import db
 from ..files import storage as documents
 from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..listings.models import Industry
+from ..money import parse_money
 from ..patents.models import Patent
 from ..web import submit
 from . import appraisals as appraisal_ops
@@ -207,7 +209,7 @@ def review_queue():
         query = query.where(PledgeRequest.industry == Industry(industry))
     for name, column, op in (("min_amount", PledgeRequest.amount, "ge"), ("max_amount", PledgeRequest.amount, "le"),
                              ("min_score", PledgeRequest.score, "ge")):
-        value = _decimal_arg(name)
+        value = _money_arg(name) if name.endswith("amount") else _decimal_arg(name)
         if value is not None:
             query = query.where(column >= value if op == "ge" else column <= value)
     for name, op in (("from", "ge"), ("to", "le")):
@@ -222,6 +224,14 @@ def review_queue():
     page = db.paginate(query.order_by(order.nulls_last(), PledgeReview.id.desc()), per_page=20)
     return render_template("finance/review_queue.html", page=page, statuses=REVIEW_STATUS_LABELS, groups=REVIEW_QUEUE_GROUPS,
                            industries=Industry, sort=sort, direction=direction)
+
+
+def _money_arg(name: str) -> Decimal | None:
+    """A filter amount as people type it (50万, 1,000,000); a bad one filters nothing."""
+    try:
+        return parse_money(request.args.get(name, ""), allow_zero=True)
+    except DomainError:
+        return None
 
 
 def _decimal_arg(name: str) -> Decimal | None:

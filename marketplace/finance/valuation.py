@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from ..dates import business_today
 from ..listings.industry import guess_industry
 from ..listings.models import Industry
 from ..patents.models import LegalStatus, Patent, PatentType
@@ -191,7 +192,7 @@ def score(patent: Patent, facts: Facts, scenario: str = DEFAULT_SCENARIO, today:
     """Pure arithmetic over the indicators with the scenario's weights."""
     if scenario not in SCENARIO_WEIGHTS:
         raise ValueError(f"unknown scenario {scenario!r}")
-    today = today or date.today()
+    today = today or business_today()
     weights = SCENARIO_WEIGHTS[scenario]
     indicators = indicator_scores(patent, facts, today)
     dimensions = []

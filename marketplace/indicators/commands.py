@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..dates import business_today
 from . import periods, report
 
 indicators_cli = AppGroup("indicators", help="The plan's indicators and the annual monitoring report.")
@@ -23,7 +24,7 @@ indicators_cli = AppGroup("indicators", help="The plan's indicators and the annu
               help="For CSV: which table to write.")
 def report_command(year: int | None, out: str, fmt: str | None, sheet: str) -> None:
     """Write the annual monitoring report: indicators, ledger entries, operator values."""
-    year = year or periods.today().year
+    year = year or business_today().year
     if not periods.MIN_YEAR <= year <= periods.MAX_YEAR:
         click.echo(f"--year must be between {periods.MIN_YEAR} and {periods.MAX_YEAR}", err=True)
         sys.exit(2)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..dates import business_date
 from ..demo import DemoContext, demo_step
 from .operations import record_values
-from .periods import SHANGHAI
 
 
 @demo_step(order=90)
@@ -12,8 +12,8 @@ def operator_values(ctx: DemoContext) -> None:
     operator = ctx.users.get("regulator")
     if operator is None:
         return
-    this_year = ctx.now.astimezone(SHANGHAI).year
-    share = max(ctx.now.astimezone(SHANGHAI).timetuple().tm_yday / 365, 0.1)  # this year is under way
+    this_year = business_date(ctx.now).year
+    share = max(business_date(ctx.now).timetuple().tm_yday / 365, 0.1)  # this year is under way
     rng = ctx.rng
     for year, part in ((this_year - 1, 1.0), (this_year, share)):
         record_values(year, {

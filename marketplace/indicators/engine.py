@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from ..dates import business_today
 from ..extensions import db
-from . import periods, targets
+from . import targets
 from .definitions import UNITS, Figure, Indicator, Target, all_indicators
 from .ledger_figures import LedgerFacts
 from .models import IndicatorValue
@@ -28,7 +29,7 @@ class Context:
     """What every indicator of one request shares: today, the ledger read once, operator values."""
 
     def __init__(self, today: date | None = None):
-        self.today = today or periods.today()
+        self.today = today or business_today()
         self.ledger = LedgerFacts()
         self.population = targets.population()
         self._operator: dict[tuple[int, str], IndicatorValue] | None = None

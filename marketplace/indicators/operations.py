@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from ..dates import business_today
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from . import periods
@@ -41,7 +42,7 @@ def parse_value(key: str, raw) -> Decimal | None:
 
 
 def check_year(year: int) -> None:
-    if year > periods.today().year:
+    if year > business_today().year:
         raise DomainError(_("不能填报未来年份（%(year)d年）的数据。", year=year))
     if year < periods.MIN_YEAR:
         raise DomainError(_("年份须不早于 %(year)d 年。", year=periods.MIN_YEAR))

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIN_YEAR, MAX_YEAR = 1985, 2100  # the Chinese patent system starts in 1985
 
 
 class BadPeriod(ValueError):
     """A year or quarter the user typed cannot be a period; the message says why."""
-
-
-def today() -> date:
-    """The business date in Asia/Shanghai (tests replace this function)."""
-    return datetime.now(SHANGHAI).date()
 
 
 @dataclass(frozen=True, order=True)

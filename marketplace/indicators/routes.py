@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.routes import operator_required
+from ..dates import business_today
 from ..errors import DomainError
 from ..web import submit
 from . import bp, operations, periods, public, report, value_import
@@ -22,7 +23,7 @@ from .periods import BadPeriod, Period
 
 def requested_period(allow_quarter: bool = True) -> Period:
     return periods.parse_period(request.args.get("year"), request.args.get("quarter") if allow_quarter else None,
-                                default_year=periods.today().year)
+                                default_year=business_today().year)
 
 
 @bp.errorhandler(BadPeriod)
@@ -86,7 +87,7 @@ def values():
     if request.method == "GET":
         for key, row in current.items():
             getattr(form, key).data = f"{row.value.normalize():f}"
-    future = year > periods.today().year
+    future = year > business_today().year
     outcome = submit(form, lambda: operations.record_values(year, form.values(), current_user, form.note.data or ""))
     if outcome.done:
         if outcome.result:
@@ -133,7 +134,7 @@ def import_values():
     current = operations.current_values(year)
     for key, row in current.items():
         getattr(form, key).data = f"{row.value.normalize():f}"
-    return _values_page(year, form, import_form, current, year > periods.today().year, report_), \
+    return _values_page(year, form, import_form, current, year > business_today().year, report_), \
         422 if outcome.done else outcome.status
 
 
@@ -142,7 +143,7 @@ def import_values():
 def report_page():
     year = requested_period(allow_quarter=False).year
     return render_template("indicators/report.html", year=year, tables=report.tables(year),
-                           generated=periods.today())
+                           generated=business_today())
 
 
 @bp.get("/operator/indicators/report.xlsx")
@@ -169,7 +170,7 @@ def report_csv():
 def statistics():
     year = requested_period(allow_quarter=False).year
     return render_template("indicators/statistics.html", stats=public.summary(year), year=year,
-                           this_year=periods.today().year)
+                           this_year=business_today().year)
 
 
 def _attachment(filename: str) -> str:
@@ -177,6 +178,6 @@ def _attachment(filename: str) -> str:
 
 
 def _year_choices(selected: int, ctx: Context | None) -> list[int]:
-    this_year = periods.today().year
+    this_year = business_today().year
     first = min([*(ctx.ledger.years() if ctx else []), this_year - 4, selected])
     return list(range(max(first, this_year - 9), max(this_year, selected) + 2))[::-1]

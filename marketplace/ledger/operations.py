@@ -13,11 +13,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import update
 
+from ..dates import business_date
 from ..extensions import db
 from ..types import to_money, utcnow
 from .models import GENESIS_HASH, LedgerEntry, LedgerHead
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The columns the hash covers, in order. Adding one means a new hash version.
 HASHED_FIELDS = (
@@ -66,7 +65,7 @@ def append(*, event: str, subject_type: str, subject_id: int, deal_kind: str, to
     head = lock_head()
     entry = LedgerEntry(
         seq=head.last_seq + 1, recorded_at=now,
-        occurred_on=occurred_on or now.astimezone(SHANGHAI).date(), event=event,
+        occurred_on=occurred_on or business_date(now), event=event,
         subject_type=subject_type, subject_id=subject_id, deal_kind=deal_kind,
         from_status=from_status, to_status=to_status,
         amount=to_money(amount) if amount is not None else None,

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.models import Organization
+from ..dates import business_today
 from ..exports import spreadsheet_row
 from ..extensions import db
 from . import bp
@@ -95,7 +96,7 @@ def export_csv():
             "1" if entry.beneficiary_is_sme else "0", " ".join(str(p) for p in entry.patent_ids or []),
             _details(entry.details), entry.prev_hash, entry.entry_hash,
         ]))
-    filename = f"ledger-{date.today().isoformat()}.csv"
+    filename = f"ledger-{business_today().isoformat()}.csv"
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

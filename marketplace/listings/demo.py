@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ..dates import add_years, business_date
 from ..demo import DemoContext, demo_step
 from ..extensions import db
 from ..patents.demo_grammar import GRAMMAR, MATURITY
@@ -34,7 +35,7 @@ def _money(rng, low: int, high: int, step: int) -> Decimal:
 
 
 def _years_ahead(today: date, years: int) -> date:
-    return date(today.year + years, today.month, min(today.day, 28))
+    return add_years(today, years)
 
 
 def _fits(patent: Patent, kind: ListingKind, today: date) -> bool:
@@ -113,7 +114,7 @@ def _final_status(ctx: DemoContext) -> ListingStatus:
 
 @demo_step(order=30)
 def listings(ctx: DemoContext) -> None:
-    today = ctx.now.date()
+    today = business_date(ctx.now)
     industry_of = {patent.id: industry for patent, industry in ctx.extra.get("patents", [])}
     by_owner: dict[int, list[Patent]] = {}
     for patent, _industry in ctx.extra.get("patents", []):

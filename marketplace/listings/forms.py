@@ -1,9 +1,10 @@
-"""The listing form: common fields plus each kind's terms. Amounts stay text here so the operation's
-checks (two decimals, not negative, not absurd) speak to the user, beside the field."""
+"""The listing form: common fields plus each kind's terms. Amounts are MoneyFields (one parser for
+every amount); percentages stay text so the operation's checks speak to the user, beside the field."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -18,18 +19,23 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..dates import add_years, business_today
 from ..forms import choices
+from ..money import MoneyField
 from ..patents.models import Patent
 from .models import INDUSTRY_LABELS, Industry, LicenceType, Listing, ListingKind, PaymentMethod
 from .operations import KIND_FIELDS, TERM_FIELDS, ListingInput
 
 required = DataRequired(message=_l("此项必填。"))
 
-AMOUNT_FIELDS = ("fee_amount", "asking_price", "valuation", "amount_wanted")
 PERCENT_FIELDS = ("royalty_rate", "sme_discount", "equity_share")
 
 
 def amount_field(label, description=None):
+    return MoneyField(label, validators=[Optional()], description=description)
+
+
+def percent_field(label, description=None):
     return StringField(label, validators=[Optional(), Length(max=40)], description=description,
                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
@@ -47,8 +53,8 @@ class ListingForm(FlaskForm):
     payment_method = SelectField(_l("支付方式"), choices=choices(
         [("", _l("请选择"))] + [(m.value, m.label) for m in PaymentMethod]), default="")
     fee_amount = amount_field(_l("使用费（元）"), _l("一次性支付的金额，或“入门费+提成”的入门费。"))
-    royalty_rate = amount_field(_l("提成比例（%）"), _l("按被许可人净销售额计，0–100。"))
-    sme_discount = amount_field(_l("中小微企业优惠（%）"), _l("对中小微企业减免使用费的比例，可不填。"))
+    royalty_rate = percent_field(_l("提成比例（%）"), _l("按被许可人净销售额计，0–100。"))
+    sme_discount = percent_field(_l("中小微企业优惠（%）"), _l("对中小微企业减免使用费的比例，可不填。"))
     # licence
     licence_type = SelectField(_l("许可类型"), choices=choices(
         [("", _l("请选择"))] + [(t.value, t.label) for t in LicenceType]), default="")
@@ -60,7 +66,7 @@ class ListingForm(FlaskForm):
     asking_price = amount_field(_l("报价（元）"), _l("不填表示面议。"))
     # equity
     valuation = amount_field(_l("作价金额（元）"))
-    equity_share = amount_field(_l("期望持股比例（%）"))
+    equity_share = percent_field(_l("期望持股比例（%）"))
     # pledge
     amount_wanted = amount_field(_l("拟融资金额（元）"))
     term_months = IntegerField(_l("融资期限（月）"), validators=[Optional()])
@@ -80,7 +86,7 @@ class ListingForm(FlaskForm):
         values = {}
         for name in TERM_FIELDS:
             value = getattr(self, name).data
-            if name in AMOUNT_FIELDS + PERCENT_FIELDS:
+            if name in PERCENT_FIELDS:
                 value = clean_number(value)
             values[name] = value
         return ListingInput(
@@ -95,7 +101,7 @@ class ListingForm(FlaskForm):
     @classmethod
     def for_listing(cls, listing: Listing, patents: list[Patent]) -> ListingForm:
         data = {name: getattr(listing, name) for name in TERM_FIELDS}
-        for name in AMOUNT_FIELDS + PERCENT_FIELDS:
+        for name in PERCENT_FIELDS:
             data[name] = "" if data[name] is None else str(data[name])
         for name in ("payment_method", "licence_type"):
             data[name] = data[name].value if data[name] else ""
@@ -105,10 +111,10 @@ class ListingForm(FlaskForm):
 
 
 def clean_number(text) -> str | None:
-    """'¥1,234.50 元' → '1234.50'; what is left is checked by the operation."""
+    """' 3.5 %' or '３.５％' → '3.5' (percentages); what is left is checked by the operation."""
     if text is None:
         return None
-    cleaned = re.sub(r"[\s,，¥￥元%]", "", str(text))
+    cleaned = re.sub(r"[\s%]", "", unicodedata.normalize("NFKC", str(text)))
     return cleaned or None
 
 
@@ -121,8 +127,8 @@ def default_title(kind: ListingKind, patents: list[Patent]) -> str:
 
 def default_term_end(patents: list[Patent], today: date | None = None) -> date | None:
     """An open licence's default term: five years, cut at the earliest expiry."""
-    today = today or date.today()
+    today = today or business_today()
     ends = [p.expires_on for p in patents if p.expires_on]
-    five = today.replace(year=today.year + 5) if not (today.month == 2 and today.day == 29) else date(today.year + 5, 2, 28)
+    five = add_years(today, 5)
     return min([five, *ends]) if ends else five
 

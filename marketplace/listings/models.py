@@ -217,14 +217,15 @@ class Listing(Workflowed, db.Model):
 
     @property
     def price(self) -> Decimal | None:
-        """The one figure a buyer compares: asking price, fee, valuation or amount wanted."""
-        if self.kind == ListingKind.open_licence:
-            return self.fee_amount or Decimal("0")
-        if self.kind == ListingKind.equity:
-            return self.valuation
-        if self.kind == ListingKind.pledge:
-            return self.amount_wanted
-        return self.asking_price
+        """The sum due (asking price, fee, valuation, amount wanted; 0 when free); None for 面议
+        and 仅提成. The full reading, with its label and band, is `pricing.price_of`."""
+        return self.price_terms.amount
+
+    @property
+    def price_terms(self):
+        from .pricing import price_of
+
+        return price_of(self)
 
     @property
     def is_exclusive(self) -> bool:

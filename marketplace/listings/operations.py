@@ -3,6 +3,7 @@ the caller commits. Encumbrances are checked here and, where the schema can say 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -13,9 +14,17 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
-from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
+from ..money import parse_money
+from ..patents.models import (
+    Encumbrance,
+    EncumbranceKind,
+    LegalStatus,
+    Patent,
+    release_ended_encumbrances,
+)
 from ..patents.operations import load_owned_patents
 from ..types import utcnow
 from ..workflow import apply_transition, check_transition
@@ -32,7 +41,6 @@ from .models import (
     PaymentMethod,
 )
 
-MAX_AMOUNT = Decimal("10000000000")  # ¥100 亿: anything above is a typing error
 MAX_PATENTS_PER_LISTING = 200
 
 TERM_FIELDS = ("payment_method", "fee_amount", "royalty_rate", "sme_discount", "term_start", "term_end",
@@ -76,27 +84,11 @@ class ListingInput:
 
 # --- validation -----------------------------------------------------------------------
 
-def parse_amount(value, field: str, *, allow_zero: bool = False) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation as error:
-        raise DomainError(_("请输入金额（元）。"), field=field) from error
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        raise DomainError(_("金额最多保留两位小数。"), field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError(_("金额必须大于零。"), field=field)
-    if amount > MAX_AMOUNT:
-        raise DomainError(_("金额超过 100 亿元，请核对是否多输了位数。"), field=field)
-    return amount
-
-
 def parse_percent(value, field: str, *, low=Decimal("0"), allow_low=True) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
-        rate = Decimal(str(value))
+        rate = Decimal(unicodedata.normalize("NFKC", str(value)).strip().removesuffix("%").strip())
     except InvalidOperation as error:
         raise DomainError(_("请输入 0–100 之间的百分比。"), field=field) from error
     if not rate.is_finite() or rate < low or (rate == low and not allow_low) or rate > 100:
@@ -115,13 +107,15 @@ def validate_terms(data: ListingInput, patents: list[Patent]) -> None:
     if len(patents) > MAX_PATENTS_PER_LISTING:
         raise DomainError(_("一个挂牌最多包含 %(n)d 件专利。", n=MAX_PATENTS_PER_LISTING), field="patent_ids")
     kind = data.kind
-    data.fee_amount = parse_amount(data.fee_amount, "fee_amount", allow_zero=True)
-    data.asking_price = parse_amount(data.asking_price, "asking_price")
-    data.valuation = parse_amount(data.valuation, "valuation")
-    data.amount_wanted = parse_amount(data.amount_wanted, "amount_wanted")
+    data.fee_amount = parse_money(data.fee_amount, "fee_amount", allow_zero=True)
+    data.asking_price = parse_money(data.asking_price, "asking_price")
+    data.valuation = parse_money(data.valuation, "valuation")
+    data.amount_wanted = parse_money(data.amount_wanted, "amount_wanted")
     data.royalty_rate = parse_percent(data.royalty_rate, "royalty_rate")
     data.sme_discount = parse_percent(data.sme_discount, "sme_discount")
     data.equity_share = parse_percent(data.equity_share, "equity_share", allow_low=False)
+    check_date(data.term_start, "term_start", _("许可起始日"), future=True)
+    check_date(data.term_end, "term_end", _("许可截止日"), future=True)
     if data.term_start and data.term_end and data.term_end <= data.term_start:
         raise DomainError(_("许可期限的结束日期必须晚于开始日期。"), field="term_end")
 
@@ -193,7 +187,7 @@ def _load_patents(user, patent_ids: list[int]) -> list[Patent]:
 
 def check_offerable(listing: Listing, today: date | None = None) -> None:
     """Every rule that decides whether these patents may be offered on this kind, now."""
-    today = today or date.today()
+    today = today or business_today()
     for patent in listing.patents:
         if patent.owner_id != listing.owner_id:
             raise DomainError(_("专利 %(number)s 已不属于本机构。", number=patent.number), field="patent_ids")
@@ -210,7 +204,7 @@ def check_offerable(listing: Listing, today: date | None = None) -> None:
 
 def _active_encumbrances(patent: Patent) -> list[Encumbrance]:
     return db.session.scalars(
-        db.select(Encumbrance).where(Encumbrance.patent_id == patent.id, Encumbrance.released_at.is_(None))
+        db.select(Encumbrance).where(Encumbrance.patent_id == patent.id, Encumbrance.in_force())
     ).all()
 
 
@@ -371,7 +365,7 @@ def withdraw_listing(listing: Listing, user) -> None:
 
 def expire_listings(today: date | None = None) -> list[Listing]:
     """Mark live listings whose patents lapsed, expired or were invalidated. Safe to run daily."""
-    today = today or date.today()
+    today = today or business_today()
     out_of_force = (Patent.legal_status.in_([LegalStatus.lapsed, LegalStatus.expired, LegalStatus.invalidated])
                     | (Patent.expires_on < today))
     listings = db.session.scalars(
@@ -384,5 +378,6 @@ def expire_listings(today: date | None = None) -> list[Listing]:
     for patent in db.session.scalars(db.select(Patent).where(Patent.expires_on < today,
                                                             Patent.legal_status.in_([LegalStatus.granted, LegalStatus.pending]))):
         patent.legal_status = LegalStatus.expired
+    release_ended_encumbrances(today=today)
     db.session.flush()
     return listings

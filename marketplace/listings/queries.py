@@ -8,6 +8,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import OrgKind
+from ..dates import business_today
 from ..extensions import db
 from ..patents.models import LegalStatus, Patent
 from .models import (
@@ -72,7 +73,7 @@ def market_listings(user, args):
 
 def offerable_patents(owner_id: int, include_ids: list[int] = (), today: date | None = None) -> list[Patent]:
     """The organisation's patents still in force (plus any already chosen), for the multi-select."""
-    today = today or date.today()
+    today = today or business_today()
     in_force = (Patent.legal_status.in_([LegalStatus.pending, LegalStatus.granted])
                 & (Patent.expires_on.is_(None) | (Patent.expires_on >= today)))
     condition = or_(in_force, Patent.id.in_(list(include_ids))) if include_ids else in_force

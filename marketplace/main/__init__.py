@@ -24,7 +24,9 @@ def dashboard():
 
 @bp.get("/healthz")
 def healthz():
-    return {"status": "ok"}
+    from .health import health
+
+    return health()
 
 
 def init_app(app):

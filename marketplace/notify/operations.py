@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import func
 
 from ..extensions import db
 from ..types import utcnow
+from ..urls import absolute
 from .models import Notification, OutboxMail
+
+MAIL_WRITTEN_KEY = "mail_written"  # set on `g`: the request queues a flush when it ends
 
 
 def send_mail(to_address: str, subject: str, body: str) -> OutboxMail:
+    """Put a mail in the outbox, in the caller's transaction; the sender delivers it after commit."""
     mail = OutboxMail(to_address=to_address, subject=subject, body=body)
     db.session.add(mail)
-    if current_app.config["ENV_NAME"] != "production":
-        current_app.logger.info("mail to %s: %s\n%s", to_address, subject, body)
+    if has_app_context():
+        g.setdefault(MAIL_WRITTEN_KEY, True)
     return mail
 
 
@@ -22,7 +26,7 @@ def notify_user(user, text: str, link: str = "", mail: bool = True) -> Notificat
     note = Notification(user_id=user.id, text=text, link=link)
     db.session.add(note)
     if mail:
-        body = text + (f"\n\n{link}" if link else "")
+        body = text + (f"\n\n{absolute(link)}" if link else "")
         send_mail(user.email, f"[{current_app.config['SITE_NAME']}] {text[:80]}", body)
     return note
 

@@ -18,7 +18,6 @@ def init_app(app):
     app.register_blueprint(import_bp)
 
     app.config.setdefault("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
-    app.config.setdefault("IMPORT_RUN_INLINE", False)  # tests run import jobs in the request
     nav.add(_l("我的专利"), "patents.mine", models.may_hold_patents, order=30)
     nav.add(_l("权属核实"), "patents.claims_queue", nav.operator, order=45, section="admin")
     app.cli.add_command(import_patents_command)

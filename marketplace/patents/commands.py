@@ -14,10 +14,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import func
 
 from ..accounts.models import Organization
+from ..dates import SHANGHAI
 from ..errors import DomainError
 from ..extensions import db
-from ..indicators.periods import SHANGHAI
 from ..listings.models import LicenceType, PaymentMethod
+from ..money import parse_money
 from ..types import utcnow
 from .import_reader import FileError, read_file
 from .importer import (
@@ -39,6 +40,13 @@ def find_organization(text: str) -> Organization | None:
             return found
     found = db.session.scalar(db.select(Organization).where(Organization.uscc == text.upper()))
     return found or db.session.scalar(db.select(Organization).where(func.lower(Organization.name) == text.lower()))
+
+
+def _money(value: str | None, option: str) -> Decimal | None:
+    try:
+        return parse_money(value, allow_zero=True)
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint=option) from error
 
 
 def _decimal(value: str | None, option: str) -> Decimal | None:
@@ -103,7 +111,7 @@ def import_patents_command(file: Path, owner: str | None, by_applicant: bool, pu
     else:
         mode, note = TitleMode.vouched, f"运营方导入并担保权属：{who}，{when}，文件 {file.name}"
     terms = ListingTerms(payment_method=PaymentMethod(payment) if payment else None,
-                         royalty_rate=_decimal(royalty_rate, "--royalty-rate"), fee=_decimal(fee, "--fee"),
+                         royalty_rate=_decimal(royalty_rate, "--royalty-rate"), fee=_money(fee, "--fee"),
                          term_years=term_years, licence_type=LicenceType(licence_type))
     try:
         parsed = read_file(file)

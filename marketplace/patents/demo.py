@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from ..dates import business_date
 from ..demo import DemoContext, demo_step
 from ..demo.names import person_name
 from ..extensions import db
@@ -43,7 +44,7 @@ def grant_delay(ctx: DemoContext, patent_type: PatentType) -> timedelta:
 
 
 def make_patent(ctx: DemoContext, org, industry: Industry, patent_type: PatentType, used: set[str]) -> Patent:
-    rng, today = ctx.rng, ctx.now.date()
+    rng, today = ctx.rng, business_date(ctx.now)
     filed = FIRST_DAY + timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days))
     write = {PatentType.invention: demo_grammar.invention, PatentType.utility: demo_grammar.utility_model,
              PatentType.design: demo_grammar.design}[patent_type]

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, User
 from ..errors import DomainError
 from ..extensions import db
+from ..tasks import crontab, periodic, task
 from ..types import StrEnumType, UTCDateTime, utcnow
 from .import_reader import read_file
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=15)  # a running job silent this long died with its process
 
 
 class ImportStatus(enum.StrEnum):
@@ -56,6 +56,7 @@ class ImportJob(db.Model):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     report: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # runs started (resumes count)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -81,7 +82,8 @@ class ImportJob(db.Model):
 
     @property
     def is_stale(self) -> bool:
-        return not self.status.finished and utcnow() - self.updated_at > STALE_AFTER
+        """Silent past its lease: its worker stopped; the worker resumes it (or it fails)."""
+        return not self.status.finished and utcnow() - self.updated_at > LEASE
 
     def report_object(self):
         from .importer import ImportReport  # importer needs listings, which need this package
@@ -95,15 +97,38 @@ class ImportJob(db.Model):
                 "stale": self.is_stale}
 
 
-def run_job(job_id: int) -> None:
-    """Read the stored file and import it; the job row records progress and the outcome."""
-    from .importer import import_patents
+LEASE = timedelta(minutes=2)  # a running job is its worker's while it commits at least this often
+MAX_ATTEMPTS = 3  # runs started (the first and its resumes) before a job is given up as failed
 
-    job = db.session.get(ImportJob, job_id)
-    if job is None or job.status != ImportStatus.queued:
-        return
-    job.status = ImportStatus.running
+
+def _claim(job_id: int) -> bool:
+    """Take the job: queued, or running but silent past the lease (its worker died). One UPDATE,
+    so of two workers only one gets it."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id,
+               or_(ImportJob.status == ImportStatus.queued,
+                   and_(ImportJob.status == ImportStatus.running, ImportJob.updated_at < now - LEASE)))
+        .values(status=ImportStatus.running, attempts=ImportJob.attempts + 1, updated_at=now)
+        .execution_options(synchronize_session=False))
     db.session.commit()
+    return claimed.rowcount == 1
+
+
+@task("imports.run")
+def run_job(job_id: int) -> None:
+    """Read the stored file and import it; the job row records progress, the report so far and the
+    outcome. A job interrupted earlier goes on after the rows its last committed batch covered."""
+    from .importer import ImportReport, import_patents
+
+    if not _claim(job_id):
+        return
+    job = db.session.get(ImportJob, job_id)
+    db.session.refresh(job)
+    if job.attempts > MAX_ATTEMPTS:
+        _finish(job, ImportStatus.failed, error=_("导入多次被中断（后台任务停止），已导入的批次已保存。请重新上传剩余部分或联系平台。"))
+        return
     try:
         parsed = read_file(Path(job.stored_path), job.filename)
         job.total, job.file_format = len(parsed.rows), parsed.format
@@ -112,7 +137,13 @@ def run_job(job_id: int) -> None:
         def progress(processed: int, total: int) -> None:
             job.processed, job.total = processed, total  # committed with the batch
 
-        report = import_patents(job.owner, parsed.rows, job.publish_kind, progress=progress, user=job.user)
+        def save(partial: ImportReport) -> None:
+            job.report = partial.to_json()  # committed with the batch it describes
+            job.updated_at = utcnow()
+
+        resume = ImportReport.from_json(job.report) if job.report else None
+        report = import_patents(job.owner, parsed.rows, job.publish_kind, progress=progress, user=job.user,
+                                resume=resume, on_batch=save)
     except DomainError as error:  # the file as a whole, or publishing refused
         db.session.rollback()
         _finish(job, ImportStatus.failed, error=error.message)
@@ -123,9 +154,6 @@ def run_job(job_id: int) -> None:
     else:
         job.report = report.to_json()
         _finish(job, ImportStatus.done, counts=report.counts)
-    finally:
-        # The report is kept in the database; the uploaded file is not needed any more.
-        Path(job.stored_path).unlink(missing_ok=True)
 
 
 def _finish(job: ImportJob, status: ImportStatus, *, error: str = "", counts: dict | None = None) -> None:
@@ -133,22 +161,42 @@ def _finish(job: ImportJob, status: ImportStatus, *, error: str = "", counts: di
     if counts is not None:
         job.counts, job.processed = counts, counts.get("total", job.processed)
     db.session.commit()
+    # The report is kept in the database; the uploaded file is not needed any more.
+    Path(job.stored_path).unlink(missing_ok=True)
 
 
-def start_job(job: ImportJob) -> threading.Thread | None:
-    """Run the job in a thread with its own app context and session (inline when configured)."""
-    app = current_app._get_current_object()
-    if app.config.get("IMPORT_RUN_INLINE"):
-        run_job(job.id)
-        return None
-    thread = threading.Thread(target=_run_in_thread, args=(app, job.id), name=f"import-job-{job.id}", daemon=True)
-    thread.start()
-    return thread
+def start_job(job: ImportJob) -> None:
+    """Queue the job for the worker (the caller has committed it)."""
+    run_job.delay(job.id)
 
 
-def _run_in_thread(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        try:
-            run_job(job_id)
-        finally:
-            db.session.remove()
+@periodic("imports.recover", crontab(minute="*"))
+def recover_jobs() -> int:
+    """Jobs whose worker stopped (running, silent past the lease) or whose queue entry was lost
+    (queued that long) are queued again: each resumes after its last committed batch, or ends
+    failed once it has been interrupted MAX_ATTEMPTS times."""
+    cutoff = utcnow() - LEASE
+    ids = list(db.session.scalars(select(ImportJob.id).where(
+        ImportJob.status.in_([ImportStatus.queued, ImportStatus.running]), ImportJob.updated_at < cutoff)))
+    for job_id in ids:
+        log.warning("import job %s: its worker stopped; queued again", job_id)
+        run_job.delay(job_id)
+    return len(ids)
+
+
+@periodic("imports.clean_uploads", crontab(minute="40"))
+def clean_uploads(older_than: timedelta = timedelta(hours=1)) -> int:
+    """Remove uploaded files that no unfinished job needs (left by a crash between the upload and
+    its job's commit, or by a job that ended while its worker was killed)."""
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    if not folder.is_dir():
+        return 0
+    needed = set(db.session.scalars(select(ImportJob.stored_path).where(
+        ImportJob.status.in_([ImportStatus.queued, ImportStatus.running]))))
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and str(path) not in needed and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..accounts.models import Organization, OrgStatus, User
 from ..accounts.operations import ensure_can_act
+from ..dates import add_years, business_today
 from ..errors import DomainError, NotVerified
 from ..extensions import db
 from ..listings.industry import guess_industry
@@ -168,13 +169,6 @@ class ImportReport:
 
 # --- listing terms ------------------------------------------------------------------------
 
-def _add_years(start: date, years: int) -> date:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return date(start.year + years, 3, 1)
-
-
 @dataclass
 class ListingTerms:
     """The terms every imported listing gets; the command line can override them."""
@@ -204,7 +198,7 @@ class ListingTerms:
     def term_end(self, patent: Patent, today: date, *, default_years: int | None) -> date | None:
         """The term ends at the patent's expiry, or after term_years (5 when the expiry is unknown)."""
         years = self.term_years or (None if patent.expires_on else default_years)
-        end = _add_years(today, years) if years else None
+        end = add_years(today, years) if years else None
         if patent.expires_on and (end is None or end > patent.expires_on):
             end = patent.expires_on
         return end
@@ -492,7 +486,7 @@ class _Importer:
                      if live_kinds.get(listing_id) == self.kind}
         busy = {patent_id for patent_id, listing_id in pairs if listing_id in live_kinds}
         busy.update(db.session.scalars(db.select(Encumbrance.patent_id).where(
-            Encumbrance.patent_id.in_(patent_ids), Encumbrance.released_at.is_(None))))
+            Encumbrance.patent_id.in_(patent_ids), Encumbrance.in_force())))
         return same_kind, busy
 
     def _listing_for(self, plan: _Plan, patent: Patent, *, check_registry: bool) -> Listing | None:
@@ -537,12 +531,16 @@ ProgressCallback = Callable[[int, int], None]
 def import_patents(owner, rows: Iterable[SourceRow], publish_kind: ListingKind | str | None = None,
                    listing_terms: ListingTerms | None = None, progress: ProgressCallback | None = None, *,
                    user=None, batch_size: int = BATCH_SIZE, today: date | None = None,
-                   title_mode: TitleMode = TitleMode.patentee, title_note: str = "") -> ImportReport:
-    """Import `rows` for `owner`; commit after each batch (after calling `progress(done, total)`).
+                   title_mode: TitleMode = TitleMode.patentee, title_note: str = "",
+                   resume: ImportReport | None = None,
+                   on_batch: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """Import `rows` for `owner`; commit after each batch (after calling `progress(done, total)` and
+    `on_batch(report so far)`, so a caller can save the partial report in the same commit).
 
     `title_mode` says who holds each row (TitleMode); `owner` is None only `by_applicant`.
-    Publishing needs a verified organisation: NotVerified is raised before anything is written;
-    by patentee, rows whose organisation is not verified are imported but not published."""
+    `resume` is the partial report of an interrupted run: its rows are kept and the import goes on
+    after them. Publishing needs a verified organisation: NotVerified is raised before anything is
+    written; by patentee, rows whose organisation is not verified are imported but not published."""
     kind = ListingKind(publish_kind) if publish_kind else None
     if (owner is None) != (title_mode == TitleMode.by_applicant):
         raise ValueError("an owner is given unless the import registers each row to its patentee")
@@ -555,13 +553,20 @@ def import_patents(owner, rows: Iterable[SourceRow], publish_kind: ListingKind |
             raise NotVerified()
     started = time.perf_counter()
     rows = list(rows)
-    importer = _Importer(owner, kind, listing_terms or ListingTerms(), user, today or date.today(),
+    importer = _Importer(owner, kind, listing_terms or ListingTerms(), user, today or business_today(),
                          title_mode, title_note)
     total = len(rows)
-    for start in range(0, total, batch_size):
+    done = 0
+    if resume is not None:
+        importer.results = list(resume.results)
+        done = len(resume.results)
+        started -= resume.seconds
+    for start in range(done, total, batch_size):
         importer.run_batch(rows[start:start + batch_size])
         if progress is not None:
             progress(min(start + batch_size, total), total)
+        if on_batch is not None:
+            on_batch(ImportReport(kind, importer.results, round(time.perf_counter() - started, 3)))
         db.session.commit()
     importer.results.sort(key=lambda r: r.row)
     return ImportReport(kind, importer.results, round(time.perf_counter() - started, 3))

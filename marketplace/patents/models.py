@@ -6,10 +6,23 @@ import enum
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, event, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+    event,
+    or_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization
+from ..dates import add_years, business_today
 from ..extensions import db
 from ..types import StrEnumType, UTCDateTime, utcnow
 from .numbers import display_application_number, parse_ipc
@@ -60,15 +73,11 @@ def term_years(patent_type: PatentType, application_date: date) -> int:
 
 
 def expiry_date(patent_type: PatentType, application_date: date | None) -> date | None:
-    """The last day of the term: the day before the anniversary of the filing date."""
+    """The last day of the term: the day before the anniversary of the filing date (the
+    anniversary of 29 February is 28 February in a common year: `add_years`, the one rule)."""
     if application_date is None:
         return None
-    years = term_years(patent_type, application_date)
-    try:
-        anniversary = application_date.replace(year=application_date.year + years)
-    except ValueError:  # filed on 29 February, anniversary in a common year
-        anniversary = date(application_date.year + years, 3, 1)
-    return anniversary - timedelta(days=1)
+    return add_years(application_date, term_years(patent_type, application_date)) - timedelta(days=1)
 
 
 class Patent(db.Model):
@@ -127,13 +136,13 @@ class Patent(db.Model):
         return seen
 
     def is_in_force(self, today: date | None = None) -> bool:
-        today = today or date.today()
+        today = today or business_today()
         return self.legal_status.in_force and (self.expires_on is None or self.expires_on >= today)
 
     def days_left(self, today: date | None = None) -> int | None:
         if self.expires_on is None:
             return None
-        return (self.expires_on - (today or date.today())).days
+        return (self.expires_on - (today or business_today())).days
 
     # --- who may do what (asked by routes) ---------------------------------------------
 
@@ -190,13 +199,43 @@ class Encumbrance(db.Model):
     kind: Mapped[EncumbranceKind] = mapped_column(StrEnumType(EncumbranceKind))
     holder_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))  # licensee or bank
     source: Mapped[str] = mapped_column(String(60), default="")  # e.g. "deal:12", "pledge:3"
-    starts_on: Mapped[date] = mapped_column(Date, default=date.today)
+    starts_on: Mapped[date] = mapped_column(Date, default=business_today)
     ends_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     patent: Mapped[Patent] = relationship()
     holder: Mapped[Organization] = relationship()
+
+    @classmethod
+    def in_force(cls, today: date | None = None):
+        """SQL condition: the encumbrance binds the patent on `today` (not released, and its end
+        date, if it has one, not yet past). The one rule every check asks."""
+        today = today or business_today()
+        return and_(cls.released_at.is_(None), or_(cls.ends_on.is_(None), cls.ends_on >= today))
+
+    def is_in_force(self, today: date | None = None) -> bool:
+        today = today or business_today()
+        return self.released_at is None and (self.ends_on is None or self.ends_on >= today)
+
+
+def licence_term_end(term_end: date | None, patent: Patent) -> date | None:
+    """A licence ends on its stated end date, and in any case when the patent expires."""
+    ends = [day for day in (term_end, patent.expires_on) if day is not None]
+    return min(ends) if ends else None
+
+
+def release_ended_encumbrances(patent_ids=None, today: date | None = None) -> None:
+    """Mark encumbrances past their end date released (on these patents, or all), so the
+    schema's one-at-a-time indexes make room for the next licence or pledge."""
+    today = today or business_today()
+    query = db.select(Encumbrance).where(Encumbrance.released_at.is_(None), Encumbrance.ends_on < today)
+    if patent_ids is not None:
+        query = query.where(Encumbrance.patent_id.in_(list(patent_ids)))
+    ended = db.session.scalars(query).all()
+    for encumbrance in ended:
+        encumbrance.released_at = utcnow()
+    db.session.flush()
 
 
 # Organisations that hold patents and so offer them; banks, insurers and the regulator do not.

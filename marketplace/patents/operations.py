@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from ..dates import check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
 from .models import LegalStatus, Patent, PatentType
@@ -89,10 +90,12 @@ def clean(data: PatentInput) -> CleanPatent:
     if patent_type is None:
         raise DomainError(_("请选择专利类型。"), field="patent_type")
 
+    for name, what in (("app_date", _("申请日")), ("pub_date", _("公开日")), ("grant_date", _("授权日"))):
+        check_date(getattr(data, name), name, what)
     if data.grant_date and data.app_date and data.grant_date < data.app_date:
         raise DomainError(_("授权日不能早于申请日。"), field="grant_date")
-    if data.app_date and data.app_date > date.today():
-        raise DomainError(_("申请日不能晚于今天。"), field="app_date")
+    if data.pub_date and data.app_date and data.pub_date < data.app_date:
+        raise DomainError(_("公开日不能早于申请日。"), field="pub_date")
     if data.claims_count is not None and not (0 <= int(data.claims_count) <= 1000):
         raise DomainError(_("权利要求项数应在 0–1000 之间。"), field="claims_count")
 

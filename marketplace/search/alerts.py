@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -18,6 +17,7 @@ from ..extensions import db
 from ..listings.models import LIVE_STATUSES, Listing, ListingKind
 from ..notify.operations import notify_user
 from ..types import utcnow
+from ..urls import external_url
 from .models import SavedSearch
 
 DIGEST_INTERVAL = timedelta(days=1)
@@ -29,13 +29,6 @@ def _new_listings(since: datetime, exclude_owner: int | None) -> dict[int, datet
     if exclude_owner is not None:
         query = query.where(Listing.owner_id != exclude_owner)
     return {listing_id: published for listing_id, published in db.session.execute(query)}
-
-
-def _link(endpoint: str, **values) -> str:
-    try:
-        return url_for(endpoint, **values)
-    except RuntimeError:  # no request (the CLI): a site-relative path is still useful in the inbox
-        return ""
 
 
 def send_due_digests(now: datetime | None = None, listing_ids=None) -> int:
@@ -64,7 +57,7 @@ def send_due_digests(now: datetime | None = None, listing_ids=None) -> int:
         titles = "；".join(m.listing.title for m in matches[:3])
         text = _("您的技术需求“%(title)s”有 %(n)d 项新匹配的挂牌：%(titles)s",
                  title=demand.title[:40], n=len(matches), titles=titles)[:480]
-        link = _link("demands.detail", demand_id=demand.id)
+        link = external_url("demands.detail", demand_id=demand.id)
         for user in demand.organization.users:
             if user.active:
                 notify_user(user, text, link)
@@ -84,7 +77,7 @@ def send_due_digests(now: datetime | None = None, listing_ids=None) -> int:
             continue
         text = _("保存的搜索“%(name)s”有 %(n)d 项新挂牌：%(titles)s", name=saved_search.name[:40],
                  n=len(hits), titles="；".join(h.title for h in hits[:3]))[:480]
-        notify_user(user, text, _link("search.page", **params.to_args()))
+        notify_user(user, text, external_url("search.page", **params.to_args()))
         saved_search.last_notified_at = now
         sent += 1
     db.session.flush()

@@ -1,4 +1,4 @@
-"""`flask --app marketplace search …`: index (once or in a loop), reindex, notify, status."""
+"""`flask --app marketplace search …`: index, reindex, notify."""
 
 from __future__ import annotations
 
@@ -14,17 +14,9 @@ search_cli = AppGroup("search", help="The search index and match notifications."
 
 
 @search_cli.command("index")
-@click.option("--loop", is_flag=True, help="Keep running: drain the outbox, sleep, repeat.")
 @click.option("--batch", default=indexer.DEFAULT_BATCH, show_default=True)
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between drains in --loop mode.")
-def index_command(loop: bool, batch: int, interval: float) -> None:
-    """Apply the outbox (listing changes) to the index."""
-    if loop:
-        click.echo("indexer running; Ctrl-C to stop")
-        try:
-            indexer.run_loop(batch, interval)
-        except KeyboardInterrupt:
-            return
+def index_command(batch: int) -> None:
+    """Apply the outbox (listing changes) to the index now (the worker does it within a second)."""
     handled = indexer.drain_all(batch, blocking=True)
     click.echo(f"{handled} outbox row(s) indexed, {indexer.pending()} pending")
 

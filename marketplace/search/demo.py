@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from ..dates import business_date
 from ..demands.models import Demand, DemandStatus
 from ..demo import DemoContext, demo_step
 from ..extensions import db
@@ -38,7 +39,7 @@ def demands_and_search_index(ctx: DemoContext) -> None:
             organization_id=org.id, created_by_id=user.id, status=DemandStatus.open, title=title,
             description=description, industry=industry, ipc_hint=ipc,
             budget_min=Decimal(low) if low else None, budget_max=Decimal(high) if high else None,
-            wanted_kinds=kinds, deadline=(ctx.now + timedelta(days=ctx.rng.randint(60, 240))).date(),
+            wanted_kinds=kinds, deadline=business_date(ctx.now) + timedelta(days=ctx.rng.randint(60, 240)),
             published_at=ctx.now, watermark=ctx.now,
         ))
     db.session.flush()

@@ -1,40 +1,15 @@
-"""The facets of the search page and API: their values, labels and price bands."""
+"""The facets of the search page and API: their values and labels (price bands: listings.pricing)."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import OrgKind
 from ..listings.models import Industry, ListingKind
+from ..listings.pricing import PRICE_BANDS
 from ..patents.models import PatentType
-
-# (upper bound in yuan, exclusive) → band; None price is "negotiable", 0 is "free".
-PRICE_BANDS = [
-    ("free", _l("免费")),
-    ("lt100k", _l("10 万元以下")),
-    ("100k_500k", _l("10–50 万元")),
-    ("500k_1m", _l("50–100 万元")),
-    ("1m_5m", _l("100–500 万元")),
-    ("gte5m", _l("500 万元以上")),
-    ("negotiable", _l("面议")),
-]
-_BAND_LIMITS = [(Decimal("100000"), "lt100k"), (Decimal("500000"), "100k_500k"),
-                (Decimal("1000000"), "500k_1m"), (Decimal("5000000"), "1m_5m")]
-
-
-def price_band(price: Decimal | None) -> str:
-    if price is None:
-        return "negotiable"
-    if price == 0:
-        return "free"
-    for limit, band in _BAND_LIMITS:
-        if price < limit:
-            return band
-    return "gte5m"
-
 
 IPC_SECTIONS = {
     "A": _l("A 人类生活必需"), "B": _l("B 作业；运输"), "C": _l("C 化学；冶金"), "D": _l("D 纺织；造纸"),

@@ -7,7 +7,6 @@ next one, and re-indexing a listing twice is harmless (documents are replaced by
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -90,23 +89,6 @@ def drain_all(batch: int = DEFAULT_BATCH, *, blocking: bool = True, index: Searc
 
 def pending() -> int:
     return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
-
-
-def run_loop(batch: int, interval: float, *, once: bool = False) -> None:
-    """The indexer process: drain, sleep, repeat."""
-    while True:
-        try:
-            handled = drain_all(batch, blocking=True)
-            if handled:
-                log.info("indexed %d outbox row(s)", handled)
-        except Exception:
-            db.session.rollback()
-            log.exception("indexing failed; the rows stay in the outbox")
-        finally:
-            db.session.remove()
-        if once:
-            return
-        time.sleep(interval)
 
 
 def reindex(chunk: int = 1000, index: SearchIndex | None = None, *, commit: bool = True) -> int:

@@ -17,6 +17,7 @@ from whoosh import query
 from ..demands.models import Demand, DemandStatus
 from ..extensions import db
 from ..listings.models import Listing
+from ..listings.pricing import budget_fit
 from .params import SearchParams
 from .queries import Hit, search
 from .schema import TEXT_FIELDS
@@ -172,7 +173,7 @@ def explain(demand: Demand | None, profile: Profile, listing: Listing, score: fl
         return Match(listing, score, shared, same, False, None, None)
     kind_wanted = (listing.kind.value in demand.wanted_kinds) if demand.wanted_kinds else None
     return Match(listing, score, shared, same, listing.industry == demand.industry, kind_wanted,
-                 demand.fits_budget(listing.price))
+                 budget_fit(listing, demand))
 
 
 def matches_for_demand(demand: Demand, user, limit: int = 10, only_ids: set[int] | None = None) -> list[Match]:

@@ -6,7 +6,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
+from flask import url_for
 from markupsafe import Markup, escape
 from whoosh import qparser, query
 
@@ -154,20 +154,11 @@ def _intersect(base, sets) -> set[int] | frozenset[int]:
     return result
 
 
-def ensure_fresh() -> None:
-    """In tests (SEARCH_SYNC) every search first applies the outbox, so changes show at once."""
-    if current_app.config.get("SEARCH_SYNC", current_app.testing):
-        from .indexer import drain_all
-
-        drain_all(blocking=True)
-
-
 def search(params: SearchParams, user=None, *, boosts: query.Query | None = None,
            text: query.Query | None = None, facets: bool = True,
            only_ids: set[int] | None = None) -> SearchResult:
     """One search as the page, the API and matching run it; `text` replaces the parsed box,
     `boosts` adds optional scoring (IPC subclasses), `only_ids` limits it to some listings."""
-    ensure_fresh()
     index = get_index()
     terms = query_terms(params.q) if params.q else []
     with index.reading() as (searcher, cache):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..listings.models import Listing
-from .facets import price_band
+from ..listings.pricing import price_of
 from .tokenizer import ChineseAnalyzer
 
 SUMMARY_CHARS = 240  # stored for snippets; the full text is indexed, not stored
@@ -56,7 +56,7 @@ def document(listing: Listing) -> dict:
     abstracts = [p.abstract for p in patents if p.abstract]
     summary_source = listing.description or (abstracts[0] if abstracts else "") or "；".join(p.title for p in patents)
     numbers = " ".join(n for p in patents for n in (p.number, p.pub_no) if n)
-    price = listing.price
+    price = price_of(listing)
     published = listing.published_at or listing.created_at
     return {
         "id": str(listing.id),
@@ -71,10 +71,10 @@ def document(listing: Listing) -> dict:
         "ipc_subclass": ",".join(subclasses),
         "patent_type": ",".join(dict.fromkeys(p.patent_type.value for p in patents)),
         "holder_kind": listing.owner.kind.value,
-        "price_band": price_band(price),
+        "price_band": price.band,
         "owner_id": str(listing.owner_id),
         "published": int(published.timestamp()) if published else 0,
-        "price": int(price) if price is not None else -1,
+        "price": int(price.sort_amount) if price.sort_amount is not None else -1,
         "name": listing.title,
         "holder_name": listing.owner.name,
         "ipc_codes": codes[:12],

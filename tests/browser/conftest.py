@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from marketplace import create_app
 from marketplace.extensions import db
 
-from ..conftest import Factory, reset_database, test_config
+from ..conftest import Factory, reset_database, run_tasks_at_once, test_config
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
@@ -67,8 +67,17 @@ class LiveServer:
 def live_app(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
     config = test_config(tmp_path_factory, url, WTF_CSRF_ENABLED=True)
-    config.pop("SERVER_NAME")
     app = create_app(config)
+    run_tasks_at_once(app)  # the web's queued tasks run in the request that queued them
+
+    @app.before_request
+    def worker_is_never_late():
+        # Factories commit outside requests; production's worker indexes that within a second.
+        from marketplace.search.indexer import drain_all, pending
+
+        if pending():
+            drain_all(blocking=True)
+
     reset_database(app)
     yield app
     with app.app_context():

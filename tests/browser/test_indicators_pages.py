@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from marketplace.accounts.models import OrgKind, OrgRole
+from marketplace.dates import business_today as today
 from marketplace.extensions import db
-from marketplace.indicators.periods import today
 from marketplace.ledger.operations import append
 
 from ..conftest import PASSWORD, Factory

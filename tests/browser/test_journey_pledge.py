@@ -3,7 +3,7 @@ and the holder sees the loan."""
 
 from __future__ import annotations
 
-from marketplace.finance.operations import business_today
+from marketplace.dates import business_today
 
 from ..conftest import PASSWORD
 from ..finance_helpers import PDF

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
 
-from marketplace.indicators import periods
+from marketplace import dates
 from marketplace.indicators.ledger_figures import CONCLUSIONS
 from marketplace.ledger.operations import append
 
@@ -39,7 +39,7 @@ def conclude(kind: str, on: date, amount=None, *, holder=None, counterparty=None
 def today(monkeypatch):
     """Freeze the business date: `today(date(2025, 7, 1))`."""
     def freeze(day: date):
-        monkeypatch.setattr(periods, "today", lambda: day)
+        monkeypatch.setattr(dates, "business_now", lambda: datetime.combine(day, time(12), dates.SHANGHAI))
         return day
 
     freeze(date(2025, 7, 1))

@@ -27,3 +27,14 @@ def ctx(app):
 @pytest.fixture
 def holder(make, ctx):
     return make.user(kind="university")
+
+
+@pytest.fixture
+def paused_worker():
+    """The test session's instant indexer (tests/conftest.py WorkerSession) held back: the outbox
+    keeps its rows until the test drains them itself."""
+    from marketplace.extensions import db
+
+    db.session.info["draining"] = True
+    yield
+    db.session.info.pop("draining", None)

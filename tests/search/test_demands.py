@@ -232,3 +232,16 @@ def test_notify_command(runner, make, sme, holder):
     result = runner.invoke(args=["search", "notify"])
     assert result.exit_code == 0, result.output
     assert "digest(s) sent" in result.output
+
+
+def test_notify_command_with_the_production_configuration_mails_absolute_links(make, sme, holder,
+                                                                                production_cli):
+    demand = create_demand(sme, battery_demand(), publish=True)
+    db.session.commit()
+    battery_listing(make, holder)
+    result = production_cli.invoke(args=["search", "notify"])
+    assert result.exit_code == 0, result.output
+    assert "1 digest(s) sent" in result.output
+    assert production_cli.invoke(args=["mail", "flush"]).exit_code == 0
+    [message] = production_cli.inbox.to(sme.email)
+    assert f"https://ip.example.cn/demands/{demand.id}" in message.get_content()

@@ -41,8 +41,10 @@ def outbox_ids() -> list[int]:
 
 def test_publish_edit_withdraw_are_searchable_at_once(make, holder):
     patent = make.patent(holder.organization, title="一种光伏组件清洗机器人", ipc_codes=["H02S40/10"])
+    db.session.info["draining"] = True  # the instant worker waits: see what the commit wrote
     draft = make.listing(holder, [patent], kind=ListingKind.transfer, publish=False, title="光伏清洗机器人转让")
     assert set(outbox_ids()) == {draft.id}  # written in the same transaction as the listing
+    del db.session.info["draining"]
     assert find("光伏") == []  # drafts are not searchable
     from marketplace.listings.operations import publish_listing
 
@@ -99,7 +101,7 @@ def test_reindex_equals_incremental(make, holder, monkeypatch, parallel):
     assert sorted(hits_after) == sorted(hits_before)
 
 
-def test_a_busy_writer_makes_the_web_drain_leave_its_rows(make, holder):
+def test_a_busy_writer_makes_the_web_drain_leave_its_rows(make, holder, paused_worker):
     listing = make.listing(holder, publish=True)
     index = get_index()
     with index.write_lock() as held:
@@ -111,7 +113,7 @@ def test_a_busy_writer_makes_the_web_drain_leave_its_rows(make, holder):
     assert outbox_ids() == []
 
 
-def test_a_drain_that_dies_before_the_index_commit_loses_nothing(make, holder, monkeypatch):
+def test_a_drain_that_dies_before_the_index_commit_loses_nothing(make, holder, paused_worker, monkeypatch):
     listing = make.listing(holder)
     index = get_index()
 
@@ -128,7 +130,7 @@ def test_a_drain_that_dies_before_the_index_commit_loses_nothing(make, holder, m
     assert indexed_ids() == {listing.id}
 
 
-def test_a_drain_that_dies_after_the_index_commit_indexes_again_without_duplicates(make, holder, monkeypatch):
+def test_a_drain_that_dies_after_the_index_commit_indexes_again_without_duplicates(make, holder, paused_worker, monkeypatch):
     listing = make.listing(holder)
     original_commit = db.session.commit
 
@@ -146,7 +148,7 @@ def test_a_drain_that_dies_after_the_index_commit_indexes_again_without_duplicat
         assert searcher.doc_count() == 1
 
 
-def test_two_drainers_at_once_lose_and_duplicate_nothing(app, tmp_path):
+def test_two_drainers_at_once_lose_and_duplicate_nothing(app, tmp_path, monkeypatch):
     """Real threads on a real (committed) database: both drain in small batches at the same time."""
     from flask_migrate import upgrade
 
@@ -156,8 +158,10 @@ def test_two_drainers_at_once_lose_and_duplicate_nothing(app, tmp_path):
     from ..conftest import Factory
 
     config = dict(app.config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'two.db'}",
-                  SEARCH_INDEX_DIR=str(tmp_path / "two_index"), SEARCH_SYNC=False)
+                  SEARCH_INDEX_DIR=str(tmp_path / "two_index"))
     other = create_app(config)
+    # Real sessions on the other database (the test's transaction session would share one connection).
+    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
     with other.app_context():
         upgrade()
     with other.test_request_context():
@@ -194,18 +198,27 @@ def test_two_drainers_at_once_lose_and_duplicate_nothing(app, tmp_path):
     assert sorted(stored) == sorted(ids)  # each exactly once
 
 
-def test_the_web_process_drains_a_small_batch_after_a_request_that_wrote(app, make, holder, monkeypatch):
-    from flask import g
+def test_a_request_that_changed_a_listing_queues_the_indexer(app, make, holder, as_user, paused_worker):
+    """The web queues `search.index` when a request committed outbox rows (huey runs it at once here)."""
+    from marketplace.listings.models import ListingStatus
 
-    from marketplace.search import drain_after_request
-
-    monkeypatch.setitem(app.config, "SEARCH_SYNC", False)
     listing = make.listing(holder)
-    assert indexed_ids() == set()  # nothing drained yet (no sync in this configuration)
-    g.search_outbox_written = True
-    response = object()
-    assert drain_after_request(response) is response
-    assert indexed_ids() == {listing.id} and outbox_ids() == []
+    assert indexed_ids() == set() and set(outbox_ids()) == {listing.id}  # created, then published
+    response = as_user(holder).get("/search?q=x")  # a request that wrote nothing queues nothing
+    assert response.status_code == 200 and set(outbox_ids()) == {listing.id}
+    response = as_user(holder).post(f"/listings/{listing.id}/withdraw")
+    assert response.status_code in (302, 303)
+    assert db.session.get(type(listing), listing.id).status == ListingStatus.withdrawn
+    assert outbox_ids() == []  # the queued task drained everything, the first change included
+    assert indexed_ids() == set()  # withdrawn: out of the index
+
+
+def test_the_indexer_task_drains_the_whole_outbox(app, make, holder, paused_worker):
+    from marketplace.search.tasks import index_outbox
+
+    ids = {make.listing(holder).id for _ in range(3)}
+    index_outbox.delay()
+    assert indexed_ids() == ids and outbox_ids() == []
 
 
 def test_index_and_reindex_commands(runner, make, holder):

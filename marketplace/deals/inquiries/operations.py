@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +15,7 @@ from ...listings.models import LIVE_STATUSES, Listing
 from ...notify.models import Notification
 from ...notify.operations import notify_organization
 from ...types import utcnow
+from ...urls import external_url
 from .models import Message, Thread, ThreadRead
 
 MAX_MESSAGE_LENGTH = 5000
@@ -95,7 +95,7 @@ def post_message(thread: Thread, user, body: str, *, deal=None, at: datetime | N
 
 
 def thread_link(thread: Thread) -> str:
-    return url_for("inquiries.thread", thread_id=thread.id, _external=True)
+    return external_url("inquiries.thread", thread_id=thread.id)
 
 
 def _excerpt(body: str, length: int = 60) -> str:
