@@ -38,16 +38,25 @@ SECTION_INDUSTRY = {"A": Industry.biomedicine, "B": Industry.high_end_equipment,
                     "G": Industry.electronics, "H": Industry.new_energy}
 
 
+def app_config(workdir: Path) -> dict:
+    import os
+
+    config = {
+        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
+        "SEARCH_INDEX_DIR": str(workdir / "search_index"), "INSTANCE_DIR": str(workdir), "ENV_NAME": "bench",
+        "UPLOAD_DIR": str(workdir / "uploads"), "SITE_URL": "http://localhost",
+    }
+    if os.environ.get("EMBEDDING_CACHE_DIR"):  # vectors of texts embedded before (outside the repository)
+        config["EMBEDDING_CACHE_DIR"] = os.environ["EMBEDDING_CACHE_DIR"]
+    return config
+
+
 def make_app(workdir: Path | None = None):
     """An app on a fresh SQLite database in a temporary directory, schema from the migrations."""
     from flask_migrate import upgrade
 
     workdir = workdir or Path(tempfile.mkdtemp(prefix="mp-bench-"))
-    app = create_app({
-        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-        "SEARCH_INDEX_DIR": str(workdir / "search_index"), "INSTANCE_DIR": str(workdir), "ENV_NAME": "bench",
-        "UPLOAD_DIR": str(workdir / "uploads"), "SITE_URL": "http://localhost",
-    })
+    app = create_app(app_config(workdir))
     app.logger.disabled = True
     with app.app_context():
         upgrade()

@@ -41,8 +41,7 @@ def fresh_app(url: str, workdir: Path):
 
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "ENV_NAME": "bench",
                       "INSTANCE_DIR": str(workdir), "SEARCH_INDEX_DIR": str(workdir / "search_index"),
-                      "UPLOAD_DIR": str(workdir / "uploads"), "SEARCH_SYNC": False, "SEARCH_WEB_DRAIN": False,
-                      "SERVER_NAME": "localhost"})
+                      "UPLOAD_DIR": str(workdir / "uploads"), "SITE_URL": "http://localhost"})
     with app.app_context():
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))

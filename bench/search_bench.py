@@ -1,67 +1,45 @@
-"""Latency of GET /api/v1/search (facets on) and the index build rate, at 10,000 and 100,000
-synthetic listings, through the Flask test client (the whole request: parsing, search, facets, JSON).
+"""Search quality and latency on the real patents, through whole HTTP requests to gunicorn.
 
-    .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--requests 200]
+Lists every record of ../shared/data/patents.jsonl as a published listing, builds the index,
+embeds the listings (`embed_pending`, as `flask search embed` does), starts gunicorn (one worker,
+one thread) and sends each demand of bench/eval/{dev,test}.jsonl as `GET /api/v1/search?q=<demand>`.
+A result counts when one of its IPC subclasses is among the demand's expected ones (P@10). Beside it:
+plain BM25 (SQLite FTS5 over jieba tokens of title and abstract, the demand's words OR-ed) on the
+same corpus; latency of keyword and sentence queries (sequential, p50/p95); the embedding time.
+
+    EMBEDDING_CACHE_DIR=/path/outside/the/repo .venv/bin/python bench/search_bench.py [--sets dev,test]
+        [--verbose] [--port 5160] [--embed-sample 32]
+
+EMBEDDING_CACHE_DIR reuses vectors of texts embedded before (content-addressed): without it the
+11,217 listings are embedded here, which takes minutes. --embed-sample times the model on that many
+passages not in the cache and extrapolates to the whole corpus.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import http.client
+import json
+import os
 import shutil
+import sqlite3
 import statistics
+import subprocess
 import sys
 import time
+import urllib.parse
+from pathlib import Path
 
-from common import SHARED_PATENTS, bulk_publish, holders, load_real_patents, make_app
+from common import ROOT, SHARED_PATENTS, bulk_publish, holders, load_real_patents, make_app
 
 from marketplace.extensions import db
+from marketplace.search.embeddings import embed_pending, get_encoder, passage_text
 from marketplace.search.indexer import reindex
+from marketplace.search.tokenizer import query_terms
 
-_WORD_TEXT = ("锂离子 电池 正极 负极 电解液 储能 充电 光伏 逆变器 电网 电机 散热 传感器 检测 图像 识别 神经网络 深度学习 "
-         "数据 存储 加密 区块链 通信 无线 天线 芯片 半导体 封装 催化剂 污水 过滤 除尘 塑料 树脂 复合材料 涂层 "
-         "药物 抗体 基因 细胞 疫苗 食品 保鲜 种植 灌溉 温室 机器人 机械臂 焊接 夹具 切割 打磨 输送 包装 "
-         "无人机 车辆 导航 雷达 监控 报警 控制器 阀门 轴承 齿轮 液压 泵 混凝土 钢结构 纺织 纤维 照明 显示 "
-         "算法 模型 训练 预测 调度 优化 定位 测量 温度 压力 流量 振动 噪声 清洗 干燥 粉碎 搅拌 冷却 加热")
-WORDS = _WORD_TEXT.split()
-_SUBCLASS_TEXT = ("H01M H02J H02S H02M H01L H05K G06F G06N G06V G06T G06Q H04L H04W G01N G01R G01B G05B "
-              "B01J B01D C02F B08B C08L C08K B29C A61K A61P C12N C07K A23L A01G B25J B23K B23Q B24B B65G "
-              "B65B B64C B60L G08B F16K F16C F15B E04G D06M F21V")
-SUBCLASSES = _SUBCLASS_TEXT.split()
-QUERIES = ["电池", "锂离子电池 正极", "图像识别", "神经网络 训练", "污水 过滤", "机器人 焊接", "光伏 逆变器",
-           "传感器 检测 温度", "芯片 封装", "药物", "G06F", "数据 加密", "无人机 导航", "食品 保鲜", "夹具"]
-FILTERS = [{"kind": "transfer"}, {"price_band": "100k_500k"}, {"ipc_section": "H", "kind": "licence"},
-           {"industry": "electronics", "price_band": "1m_5m"}, {"ipc_subclass": "G06N"}]
-
-
-def synthetic(n: int, rng: random.Random) -> list[dict]:
-    """Listings whose text follows real patent language: titles, sentences and IPC codes of the
-    real records recombined (when ../shared/data/patents.jsonl is present), else generated words."""
-    if SHARED_PATENTS.exists():
-        return recombined(n, rng)
-    records = []
-    for i in range(n):
-        words = rng.sample(WORDS, rng.randint(2, 4))
-        title = "一种" + "".join(words) + rng.choice(["方法", "装置", "系统", "及其制备方法", "设备"])
-        body = "，".join("".join(rng.sample(WORDS, 3)) for _ in range(rng.randint(4, 8)))
-        codes = [f"{s}{rng.randint(1, 99)}/{rng.randint(0, 99):02d}" for s in rng.sample(SUBCLASSES, rng.randint(1, 3))]
-        records.append({"title": title, "abstract": "本发明公开了" + body + "。", "ipc_all": codes,
-                        "pub_no": f"CN{100000000 + i}A"})
-    return records
-
-
-def recombined(n: int, rng: random.Random) -> list[dict]:
-    real = load_real_patents()
-    sentences = [s for r in real if r.get("abstract") for s in r["abstract"].split("。") if len(s) > 8]
-    records = []
-    for i in range(n):
-        source = rng.choice(real)
-        extra = rng.choice(real)["title"].replace("一种", "")
-        title = f"{source['title']}（{extra[:12]}）" if rng.random() < 0.5 else source["title"]
-        abstract = "。".join(rng.sample(sentences, rng.randint(2, 5))) + "。"
-        records.append({"title": title, "abstract": abstract, "ipc_all": source.get("ipc_all") or [],
-                        "pub_no": f"CN{100000000 + i}A"})
-    return records
+EVAL_DIR = Path(__file__).resolve().parent / "eval"
+KEYWORDS = ["电池", "锂离子电池 正极", "图像识别", "神经网络 训练", "污水 过滤", "机器人 焊接", "光伏 逆变器",
+            "传感器", "芯片 封装", "药物", "G06F", "数据 加密", "无人机", "食品 保鲜", "夹具", "抗体"]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -69,51 +47,145 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def measure(client, requests: int, rng: random.Random, with_filters: bool) -> list[float]:
-    timings = []
-    for i in range(requests):
-        params = {"q": QUERIES[i % len(QUERIES)]} if i % 5 else {}
-        if with_filters:
-            params.update(rng.choice(FILTERS))
-        started = time.perf_counter()
-        response = client.get("/api/v1/search", query_string=params)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.get_data(as_text=True)
-    return timings
+def load_set(name: str) -> list[dict]:
+    return [json.loads(line) for line in (EVAL_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
 
 
-def run(size: int, requests: int) -> None:
-    rng = random.Random(size)
-    app, workdir = make_app()
-    with app.app_context():
+# --- plain BM25 baseline -----------------------------------------------------------------
+
+def build_fts(records: list[dict]) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE docs USING fts5(title, abstract, subclasses UNINDEXED, tokenize='unicode61')")
+    rows = []
+    for r in records:
+        codes = r.get("ipc_all") or ([r["ipc"]] if r.get("ipc") else [])
+        rows.append((" ".join(query_terms(r["title"])), " ".join(query_terms(r.get("abstract") or "")),
+                     ",".join(dict.fromkeys(c[:4] for c in codes))))
+    conn.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
+    return conn
+
+
+def bm25_top(conn: sqlite3.Connection, text: str, k: int = 10) -> list[set[str]]:
+    terms = [t for t in query_terms(text) if '"' not in t]
+    if not terms:
+        return []
+    match = " OR ".join(f'"{t}"' for t in terms)
+    rows = conn.execute("SELECT subclasses FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?", (match, k))
+    return [set(s.split(",")) for (s,) in rows]
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+class Client:
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def search(self, q: str, per_page: int = 10) -> tuple[dict, float]:
+        path = "/api/v1/search?" + urllib.parse.urlencode({"q": q, "per_page": per_page})
         started = time.perf_counter()
-        bulk_publish(synthetic(size, rng), holders(50, rng), rng)
-        loaded = time.perf_counter()
-        count = reindex()
-        built = time.perf_counter()
-        db.session.remove()
-    rate = count / (built - loaded)
-    print(f"== {size:,} listings (database filled in {loaded - started:.0f} s)")
-    print(f"   full rebuild: {count:,} documents in {built - loaded:.1f} s = {rate:.0f} documents/s")
-    client = app.test_client()
-    client.get("/api/v1/search", query_string={"q": "电池", "kind": "transfer"})  # first searcher: caches
-    for label, with_filters in (("no filters  ", False), ("with filters", True)):
-        timings = measure(client, requests, rng, with_filters)
-        print(f"   /api/v1/search {label} (facets on, {requests} requests): "
-              f"p50 {statistics.median(timings):.1f} ms, p95 {percentile(timings, 95):.1f} ms, "
-              f"max {max(timings):.1f} ms")
-    with app.app_context():
-        db.engine.dispose()
-    shutil.rmtree(workdir, ignore_errors=True)
+        self.conn.request("GET", path, headers={"Host": "localhost"})
+        response = self.conn.getresponse()
+        body = response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status == 200, body[:300]
+        return json.loads(body), elapsed
+
+
+def start_gunicorn(workdir: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, BENCH_WORKDIR=str(workdir), PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "--threads", "1", "-b", f"127.0.0.1:{port}",
+         "--timeout", "120", "bench_wsgi:app"], cwd=ROOT / "bench", env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def precision(subclass_sets: list[set[str]], expected: set[str], k: int = 10) -> float:
+    return sum(1 for s in subclass_sets[:k] if s & expected) / k
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--sets", default="dev,test")
+    parser.add_argument("--port", type=int, default=5160)
+    parser.add_argument("--embed-sample", type=int, default=32)
+    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    for size in (int(s) for s in args.sizes.split(",")):
-        run(size, args.requests)
+    if not SHARED_PATENTS.exists():
+        print(f"skipped: {SHARED_PATENTS} is not present")
+        return 0
+    import random
+
+    rng = random.Random(42)
+    app, workdir = make_app()
+    records = load_real_patents()
+    with app.app_context():
+        started = time.perf_counter()
+        bulk_publish(records, holders(20, rng), rng)
+        loaded = time.perf_counter()
+        count = reindex()
+        built = time.perf_counter()
+        embedded = embed_pending()
+        done = time.perf_counter()
+        print(f"{len(records):,} real patents listed in {loaded - started:.0f} s; index of {count:,} built in "
+              f"{built - loaded:.0f} s; {embedded:,} listings embedded in {done - built:.0f} s "
+              f"(EMBEDDING_CACHE_DIR={app.config.get('EMBEDDING_CACHE_DIR') or 'unset'})")
+        if args.embed_sample:
+            encoder = get_encoder()
+            sample = [passage_text(f"样本{i} {r['title']}", "", [(r["title"], r.get("abstract") or "")])
+                      for i, r in enumerate(rng.sample(records, args.embed_sample))]
+            started = time.perf_counter()
+            encoder.passage(sample)
+            rate = len(sample) / (time.perf_counter() - started)
+            print(f"embedding rate now: {rate:.1f} passages/s → {len(records) / rate / 60:.1f} min for "
+                  f"{len(records):,} listings (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        db.session.remove()
+        db.engine.dispose()
+    fts = build_fts(records)
+    server = start_gunicorn(workdir, args.port)
+    try:
+        client = Client(args.port)
+        client.search("电池")
+        client.search("冬天电池掉电快，想找改进电池材料的技术")  # loads the model
+        for name in args.sets.split(","):
+            demands = load_set(name)
+            table: dict[str, dict[str, list[float]]] = {}
+            sentence_ms: list[float] = []
+            for demand in demands:
+                expected = set(demand["expected"])
+                body, elapsed = client.search(demand["q"])
+                sentence_ms.append(elapsed)
+                ours = [{c[:4] for c in result["ipc"]} for result in body["results"]]
+                row = table.setdefault(demand["register"], {"site": [], "bm25": []})
+                row["site"].append(precision(ours, expected))
+                row["bm25"].append(precision(bm25_top(fts, demand["q"]), expected))
+                if args.verbose:
+                    print(f"  {row['site'][-1]:.1f} (BM25 {row['bm25'][-1]:.1f}) total {body['total']:>5}  {demand['q']}")
+                    for result in body["results"][:10]:
+                        subclasses = [c[:4] for c in result["ipc"]]
+                        mark = "✓" if set(subclasses) & expected else "✗"
+                        print(f"       {mark} {','.join(dict.fromkeys(subclasses))[:20]:<20} {result['title'][:36]}")
+            print(f"== {name}: {len(demands)} demands")
+            for register, row in table.items():
+                print(f"   {register:<10} ({len(row['site'])}): P@10 site {statistics.mean(row['site']):.3f}   "
+                      f"plain BM25 {statistics.mean(row['bm25']):.3f}")
+            print(f"   sentence latency: p50 {statistics.median(sentence_ms):.0f} ms, "
+                  f"p95 {percentile(sentence_ms, 95):.0f} ms")
+        keyword_ms = [client.search(q)[1] for _round in range(5) for q in KEYWORDS]
+        print(f"keyword latency ({len(keyword_ms)} requests): p50 {statistics.median(keyword_ms):.0f} ms, "
+              f"p95 {percentile(keyword_ms, 95):.0f} ms")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

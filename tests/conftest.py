@@ -77,11 +77,15 @@ class WorkerSession(Session):
     def commit(self):
         super().commit()
         if self.info.pop("search_outbox_committed", False) and not self.info.get("draining"):
+            from marketplace.search.embeddings import embed_pending
             from marketplace.search.indexer import drain_all
 
             self.info["draining"] = True
             try:
-                drain_all(blocking=True)
+                changed: list[int] = []
+                drain_all(blocking=True, changed=changed)
+                if changed:
+                    embed_pending(changed)
             finally:
                 self.info.pop("draining", None)
 
@@ -99,6 +103,7 @@ def test_config(tmp_path_factory, url: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SITE_URL": "http://localhost",
+        "SEARCH_ENCODER": "tests.support:HashingEncoder",  # the real model is tested in test_embeddings.py
     }
     config.update(overrides)
     return config

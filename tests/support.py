@@ -67,3 +67,34 @@ def csrf_token_in(response) -> str:
                       response.get_data(as_text=True))
     assert match, "no csrf_token in the page"
     return match.group(1) or match.group(2)
+
+
+class HashingEncoder:
+    """A deterministic stand-in for the e5 model (SEARCH_ENCODER in tests): a text's meaningful
+    words hashed into a unit vector, so texts sharing words are close and others orthogonal."""
+
+    model_id = "test-hashing"
+    cos_floor = 0.0
+    cos_full = 0.8
+    dim = 384
+
+    def _one(self, text: str):
+        import hashlib
+
+        import numpy as np
+
+        from marketplace.search.engine import meaningful_terms
+
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for term in meaningful_terms(text):
+            digest = hashlib.sha1(term.encode()).digest()
+            vector[int.from_bytes(digest[:4], "big") % self.dim] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+    def query(self, texts):
+        import numpy as np
+
+        return self._one(texts) if isinstance(texts, str) else np.stack([self._one(t) for t in texts])
+
+    passage = query

@@ -93,7 +93,7 @@ def demand_form(**changes) -> dict:
 def test_a_budget_of_1_005_is_refused_not_rounded(client, make, as_user):
     as_user(make.user(kind="enterprise"))
     response = client.post("/demands/new", data=demand_form(budget_min="1.005"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "两位小数" in field_error(response, "budget_min")
     assert 'value="1.005"' in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Demand)) == 0

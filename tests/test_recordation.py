@@ -82,7 +82,7 @@ def test_abc_does_not_close_an_open_licence(app, make, uni, sme, as_user):
         db.session.commit()
     before = len(entries(deal))
     response = as_user(sme).post(f"/deals/{deal.id}/steps/recorded", data={"recorded-recordation_no": "abc"})
-    assert response.status_code == 409
+    assert response.status_code == 422  # a refused field: the form re-renders with what was typed
     assert "格式不对" in field_error(response, "recorded-recordation_no")
     assert 'value="abc"' in response.get_data(as_text=True)  # what was typed is kept
     deal = db.session.get(Deal, deal.id)
@@ -151,7 +151,7 @@ def test_a_party_corrects_a_mistyped_number_and_the_ledger_keeps_both(app, make,
         db.session.commit()
     holder = as_user(uni)
     bad = holder.post(f"/deals/{deal.id}/recordation", data={"recordation_no": "abc", "reason": "少输一位"})
-    assert bad.status_code == 409 and "格式不对" in field_error(bad, "recordation_no")
+    assert bad.status_code == 422 and "格式不对" in field_error(bad, "recordation_no")
     assert db.session.get(Deal, deal.id).recordation_no == "2026990000123"
     ok = holder.post(f"/deals/{deal.id}/recordation", data={"recordation_no": "2026990000132", "reason": "数字顺序输错"})
     assert ok.status_code == 302

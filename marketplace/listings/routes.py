@@ -132,4 +132,9 @@ def withdraw(listing_id: int):
 @bp.get("/listings/<int:listing_id>")
 def detail(listing_id: int):
     listing = load_listing(listing_id)
-    return render_template("listings/detail.html", listing=listing)
+    takers = None
+    if listing.is_owned_by(current_user) and listing.status.is_live and listing.kind != ListingKind.pledge:
+        from ..search.matching import takers_for_listing
+
+        takers = takers_for_listing(listing)  # only the holder sees who might take its listing
+    return render_template("listings/detail.html", listing=listing, takers=takers)

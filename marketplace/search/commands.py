@@ -30,6 +30,18 @@ def reindex_command() -> None:
     click.echo(f"{count} listing(s) indexed in {elapsed:.1f} s ({count / max(elapsed, 1e-9):.0f}/s)")
 
 
+@search_cli.command("embed")
+@click.option("--batch", default=64, show_default=True, help="Passages per call of the model.")
+def embed_command(batch: int) -> None:
+    """Embed the listings whose text has no vector yet (semantic search); drop stale vectors."""
+    from .embeddings import embed_pending
+
+    started = time.perf_counter()
+    count = embed_pending(batch=batch, progress=lambda n: click.echo(f"  {n} embedded") if n % 1000 < batch else None)
+    elapsed = time.perf_counter() - started
+    click.echo(f"{count} listing(s) embedded in {elapsed:.1f} s")
+
+
 @search_cli.command("notify")
 def notify_command() -> None:
     """Send the daily digests of new listings matching saved demands and searches."""

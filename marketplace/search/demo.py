@@ -29,6 +29,7 @@ DEMANDS = [
 
 @demo_step(order=90)
 def demands_and_search_index(ctx: DemoContext) -> None:
+    from .embeddings import embed_pending
     from .indexer import reindex
 
     for key, title, description, industry, ipc, low, high, kinds in DEMANDS:
@@ -45,3 +46,4 @@ def demands_and_search_index(ctx: DemoContext) -> None:
     db.session.flush()
     # Whatever listings earlier steps made (none is fine), searchable from the first page view.
     reindex(commit=False)
+    embed_pending()  # and understood by meaning (the demo's few hundred listings: a minute at most)

@@ -77,12 +77,16 @@ def drain(batch: int = DEFAULT_BATCH, *, blocking: bool = False, index: SearchIn
         return result
 
 
-def drain_all(batch: int = DEFAULT_BATCH, *, blocking: bool = True, index: SearchIndex | None = None) -> int:
-    """Drain until the outbox is empty (or another writer holds the lock); returns rows handled."""
+def drain_all(batch: int = DEFAULT_BATCH, *, blocking: bool = True, index: SearchIndex | None = None,
+              changed: list[int] | None = None) -> int:
+    """Drain until the outbox is empty (or another writer holds the lock); returns rows handled.
+    `changed` collects the ids of the listings indexed or removed."""
     total = 0
     while True:
         result = drain(batch, blocking=blocking, index=index)
         total += result.rows
+        if changed is not None:
+            changed.extend(result.indexed + result.removed)
         if result.locked or result.rows < batch:
             return total
 

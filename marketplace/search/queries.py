@@ -6,11 +6,15 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 from flask import url_for
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from whoosh import qparser, query
 
 from ..accounts.models import OrgKind
+from ..patents.ipc_titles import subclass_label
+from . import engine
 from .facets import FACETS
 from .index import get_index
 from .params import SearchParams
@@ -88,6 +92,7 @@ class Hit:
     score: float
     title_html: Markup
     highlight: Markup
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -125,6 +130,7 @@ class SearchResult:
     terms: list[str] = field(default_factory=list)
     relaxed: bool = False  # no result had every word: these have some of them
     drop_suggestions: list[tuple[str, str, int, dict]] = field(default_factory=list)  # (facet title, label, n, args)
+    predicted: list[tuple[str, str]] = field(default_factory=list)  # (subclass, label) the text is likely about
 
     @property
     def pages(self) -> int:
@@ -154,30 +160,60 @@ def _intersect(base, sets) -> set[int] | frozenset[int]:
     return result
 
 
-def search(params: SearchParams, user=None, *, boosts: query.Query | None = None,
-           text: query.Query | None = None, facets: bool = True,
-           only_ids: set[int] | None = None) -> SearchResult:
-    """One search as the page, the API and matching run it; `text` replaces the parsed box,
-    `boosts` adds optional scoring (IPC subclasses), `only_ids` limits it to some listings."""
+def search(params: SearchParams, user=None, *, facets: bool = True, only_ids: set[int] | None = None,
+           stated_subclasses: tuple[str, ...] = ()) -> SearchResult:
+    """One search as the page, the API, matching and the digests run it (see engine.py): keywords
+    match precisely and rank by BM25; a sentence (or keywords nothing has all of) is read as a
+    weighted need and only listings above the engine's threshold are results. `only_ids` limits
+    it to some listings; `stated_subclasses` are IPC subclasses a demand names."""
     index = get_index()
-    terms = query_terms(params.q) if params.q else []
+    q = params.q.strip()
+    terms = query_terms(q) if q else []
     with index.reading() as (searcher, cache):
         visible = visible_docs(cache, user)
         if only_ids is not None:
             wanted = (searcher.document_number(id=str(i)) for i in only_ids)
             visible = visible & {d for d in wanted if d is not None}
-        q = text if text is not None else text_query(params.q)
-        relaxed = False
-        base = _matching(searcher, cache, q, visible)
-        if q is not None and not base and text is None and len(terms) > 1:
-            q, relaxed = text_query(params.q, any_term=True), True
-            base = _matching(searcher, cache, q, visible)
+        parsed = text_query(q) if q and engine.is_keyword_query(q) and not stated_subclasses else None
+        relaxed, plan, scores = False, None, None
+        base = _matching(searcher, cache, parsed, visible)
+        # A phrase typed without spaces that only a handful of listings contain word for word
+        # ("激光焊接装置"): those come first, then what the weighted reading finds. Words the user
+        # separated ("锂电池 正极") or syntax keep their precise meaning.
+        top_up = bool(parsed is not None and 0 < len(base) < params.per_page and len(terms) > 1
+                      and not re.search(r"\s", q) and not engine.has_syntax(q))
+        if q and (parsed is None or (not base and len(terms) > 1) or top_up):
+            table = engine.doc_table(cache)
+            mask = engine.mask_of(visible, table.size)
+            plan = engine.plan_for(q, cache, tuple(stated_subclasses))
+            scores = engine.score(plan, cache)
+            weighted = set(np.flatnonzero(engine.relevant(scores) & mask).tolist())
+            if top_up:
+                exact = np.fromiter(base, dtype=np.int64, count=len(base))
+                scores.total = scores.total.copy()
+                scores.total[exact] += EXACT_FIRST
+                base = set(base) | weighted
+            else:
+                base = weighted
+                relaxed = bool(base) and not (engine.docs_with_every_term(plan) & base)
+            terms = plan.terms
         filter_sets = _filter_sets(cache, params)
         final = _intersect(base, filter_sets.values())
         total = len(final)
         offset = (params.page - 1) * params.per_page
-        ranked = _rank(searcher, cache, q, boosts, final, params, offset + params.per_page)[offset:]
-        hits = [_hit(cache.searcher, docnum, score, terms) for docnum, score in ranked]
+        limit = offset + params.per_page
+        if scores is not None and params.sort == "relevance":
+            ranked = _rank_scores(scores.total, final, limit)[offset:]
+        else:
+            ranked = _rank(searcher, cache, parsed, None, final, params, limit)[offset:]
+        hits = []
+        for docnum, value in ranked:
+            hit = _hit(cache.searcher, docnum, value, terms)
+            if scores is not None:
+                hit.reasons = engine.reasons(plan, scores, docnum, hit.subclasses)
+            elif terms:
+                hit.reasons = [_("包含：%(terms)s", terms="、".join(terms[:6]))]
+            hits.append(hit)
         facet_results = _facets(cache, params, base, filter_sets) if facets else []
         suggestions = []
         if total == 0 and filter_sets:
@@ -188,7 +224,22 @@ def search(params: SearchParams, user=None, *, boosts: query.Query | None = None
                     facet = next(f for f in FACETS if f.name == name)
                     label = "、".join(facet.label(v) for v in params.filters[name])
                     suggestions.append((str(facet.title), label, n, params.without(name)))
-    return SearchResult(params, total, hits, facet_results, terms, relaxed, suggestions)
+        if plan is None and total == 0 and q:  # nothing had these words: what might they be about?
+            plan = engine.plan_for(q, cache)
+    result = SearchResult(params, total, hits, facet_results, terms, relaxed, suggestions)
+    result.predicted = [(s, subclass_label(s)) for s in plan.subclasses] if plan is not None else []
+    return result
+
+
+EXACT_FIRST = 100.0  # above any weighted score: listings with every word of a short query lead
+
+
+def _rank_scores(values: np.ndarray, final, limit: int) -> list[tuple[int, float]]:
+    if limit <= 0 or not final:
+        return []
+    docs = np.fromiter(final, dtype=np.int64, count=len(final))
+    order = np.lexsort((docs, -values[docs]))[:limit]  # best first; ties by index order
+    return [(int(docs[i]), float(values[docs[i]])) for i in order]
 
 
 def _matching(searcher, cache, q, visible):

@@ -13,7 +13,6 @@ from .facets import FACETS_BY_NAME
 from .models import SavedSearch
 from .params import SORTS, parse
 from .queries import search
-from .vocabulary import related_terms
 
 SORT_LABELS = {"relevance": "相关度", "newest": "最新发布", "price_asc": "价格从低到高", "price_desc": "价格从高到低"}
 
@@ -24,14 +23,13 @@ def page():
     result = search(params, current_user)
     if result.total and params.page > result.pages:  # past the end: show the last page
         return redirect(url_for("search.page", **params.to_args(page=result.pages)))
-    related = related_terms(params.q) if result.total == 0 and params.q else []
     # The page's listings themselves (one query), so terms read the same as on the listing page.
     from ..listings.models import Listing
 
     ids = [hit.id for hit in result.hits]
     listings = {listing.id: listing for listing in
                 db.session.scalars(db.select(Listing).where(Listing.id.in_(ids)))} if ids else {}
-    return render_template("search/page.html", params=params, result=result, related=related, listings=listings,
+    return render_template("search/page.html", params=params, result=result, listings=listings,
                            sorts=[(s, _(SORT_LABELS[s])) for s in SORTS], facets_by_name=FACETS_BY_NAME)
 
 
