@@ -21,3 +21,30 @@ def choices(pairs) -> list:
     from wtforms.fields.choices import SelectChoice
 
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ConfirmForm(FlaskForm):
+    """A step that needs nothing but the click (and its CSRF token)."""
+
+
+class StepForms:
+    """The form of each step of some machines, by the step's name; a step not listed needs only
+    the click. The names are checked against the machines, so a renamed step cannot leave its
+    form behind. The form's fields are named as the operation's keyword arguments."""
+
+    def __init__(self, machines, forms: dict, *, prefixed: bool = True):
+        names = {step.name for machine in machines for step in machine.steps}
+        unknown = set(forms) - names
+        if unknown:
+            raise ValueError(f"forms for steps no machine has: {sorted(unknown)}")
+        self.forms = forms
+        self.prefixed = prefixed
+
+    def form(self, name: str, **kwargs) -> FlaskForm:
+        return self.forms.get(name, ConfirmForm)(prefix=name if self.prefixed else "", **kwargs)
+
+
+def step_values(form: FlaskForm) -> dict:
+    """What the user typed, as keyword arguments of the step's operation."""
+    return {field.short_name: field.data for field in form
+            if field.type not in ("CSRFTokenField", "HiddenField", "SubmitField")}

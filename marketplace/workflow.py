@@ -1,9 +1,14 @@
 """State machines as data, and the one function that applies a transition.
 
-Deals, pledge reviews and insurance policies each declare a `Machine`: a table of allowed
-steps (from, to, who may take it, what data it needs). `apply_transition` checks the step
-and the actor, changes the status, lets the subject react (`on_enter`), appends the ledger
-entry and notifies the other side — in the caller's transaction.
+Deals, pledge reviews, insurance policies and listings each declare a `Machine`: a table of
+allowed steps (from, to, who may take it, what data it needs). The machine is the one source
+of its states: the status enum is checked against it, routes find a step by its name, pages
+render the steps the user may take, named groups of states ("open") feed counts and filters,
+and the database CHECK constraints are built from it (`states_sql`).
+
+`apply_transition` checks the step and the actor, changes the status, lets the subject react
+(`on_enter`), appends the ledger entry and notifies the other side — in the caller's
+transaction.
 
 Concurrency: a transition first takes the ledger head (every transaction that writes the ledger
 takes its locks in one order: head, subject, related rows, so two steps never deadlock), then
@@ -14,10 +19,11 @@ PostgreSQL (the UPDATE waits for the row lock, then sees the new version) and on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from flask import g, has_request_context, request
 from flask_babel import gettext as _
@@ -45,17 +51,86 @@ class Step:
     by: str
     label: object  # lazy-translated verb shown on the button
     needs: tuple[str, ...] = ()  # keys that must be present in `data`
+    name: str = ""  # the verb in URLs, form prefixes and the operation registry; the target by default
+    hint: object = ""  # one line of help shown with the step's form
+    done: object = ""  # what the user is told once the step is taken; "已<label>。" by default
+    verified: bool = True  # the actor's organisation must be verified (withdrawing a draft needs not be)
+
+    def __post_init__(self):
+        if not self.name:
+            object.__setattr__(self, "name", self.target)
 
     def allows(self, roles: set[str]) -> bool:
         return _allowed(self, roles)
 
+    @property
+    def roles(self) -> set[str]:
+        """The roles that may take it ("either" stands for holder and counterparty)."""
+        return _step_roles(self)
 
-@dataclass
+    @property
+    def done_message(self) -> str:
+        return str(self.done) if self.done else _("已%(action)s。", action=self.label)
+
+    @property
+    def platform_only(self) -> bool:
+        """Only the platform takes it (a scheduled job, a consequence of another step)."""
+        return _step_roles(self) == {"system"}
+
+
+@dataclass(eq=False)  # a machine is itself: compared and hashed by identity
 class Machine:
     name: str
     steps: list[Step]
     initial: str
-    terminal: set[str] = field(default_factory=set)
+    # Terminal states in which the subject was refused or abandoned rather than concluded: their
+    # buttons are drawn as a warning, and "who must move next" ignores steps into them.
+    endings: frozenset[str] = frozenset()
+    # Named sets of states, defined once and used by every count, filter and page ("open").
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The state in which the subject counts as concluded (the indicators count its ledger entry).
+    conclusion: str = ""
+    operations: dict[str, Callable] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.endings = frozenset(self.endings)
+        self.groups = {key: tuple(states) for key, states in self.groups.items()}
+        states = set(self.states)
+        named = {s for group in self.groups.values() for s in group} | ({self.conclusion} if self.conclusion else set())
+        unknown = (set(self.endings) | named) - states
+        if unknown:
+            raise ValueError(f"machine {self.name}: unknown states {sorted(unknown)}")
+        seen = {}
+        for step in self.steps:
+            if seen.setdefault((step.source, step.name), step.target) != step.target:
+                raise ValueError(f"machine {self.name}: two steps named {step.name!r} from {step.source!r}")
+
+    @cached_property
+    def states(self) -> tuple[str, ...]:
+        """Every state, the initial one first, then in the order the steps name them."""
+        order = [self.initial]
+        for step in self.steps:
+            for state in (step.source, step.target):
+                if state not in order:
+                    order.append(state)
+        return tuple(order)
+
+    @cached_property
+    def terminal(self) -> frozenset[str]:
+        """States no step leaves."""
+        return frozenset(self.states) - {s.source for s in self.steps}
+
+    @property
+    def concluded_states(self) -> tuple[str, ...]:
+        """The conclusion and every state after it that does not undo it."""
+        return self.reachable(self.conclusion, avoiding=self.endings) if self.conclusion else ()
+
+    def group(self, name: str) -> tuple[str, ...]:
+        return self.groups[name]
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        return self.group("open")
 
     def step(self, source: str, target: str) -> Step | None:
         for step in self.steps:
@@ -63,14 +138,56 @@ class Machine:
                 return step
         return None
 
+    def step_named(self, source: str, name: str) -> Step | None:
+        return next((s for s in self.steps if s.source == source and s.name == name), None)
+
     def steps_from(self, source: str) -> list[Step]:
         return [s for s in self.steps if s.source == source]
+
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        """The names of the steps a person may take (not the platform's own), in table order."""
+        return tuple(dict.fromkeys(s.name for s in self.steps if not s.platform_only))
+
+    def any_step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def sources(self, target: str) -> tuple[str, ...]:
+        """The states from which a step leads to `target`."""
+        return tuple(dict.fromkeys(s.source for s in self.steps if s.target == target))
+
+    def reachable(self, state: str, *, avoiding: Iterable[str] = ()) -> tuple[str, ...]:
+        """`state` and every state reachable from it without passing through `avoiding`."""
+        avoid = set(avoiding)
+        found, todo = [state], [state]
+        while todo:
+            for step in self.steps_from(todo.pop()):
+                if step.target not in found and step.target not in avoid:
+                    found.append(step.target)
+                    todo.append(step.target)
+        return tuple(s for s in self.states if s in found)
+
+    def operation(self, name: str):
+        """Register the operation that takes the step `name` (routes call it by the step's name)."""
+        if name not in {s.name for s in self.steps}:
+            raise ValueError(f"machine {self.name}: no step named {name!r}")
+
+        def register(function):
+            self.operations[name] = function
+            return function
+        return register
+
+
+def states_sql(column: str, states: Iterable[str], *, negate: bool = False) -> str:
+    """`column IN ('a', 'b')` for a CHECK constraint built from a machine's states."""
+    quoted = ", ".join(f"'{state}'" for state in states)
+    return f"{column} {'NOT IN' if negate else 'IN'} ({quoted})"
 
 
 class Workflowed:
     """What a subject of a machine provides. Subclasses are SQLAlchemy models."""
 
-    ledger_subject_type: str = ""
+    ledger_subject_type: str = ""  # empty: the subject's transitions are not ledger events
     # Bumped by every transition: the compare-and-set that makes concurrent steps take turns.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -99,6 +216,17 @@ class Workflowed:
     def status_value(self) -> str:
         return getattr(self.status, "value", self.status)
 
+    @property
+    def status_tone(self) -> str:
+        """How a page colours the status, read off the machine: "new" (its initial state),
+        "moving", "done" (concluded for good) or "ended" (refused, abandoned, lapsed)."""
+        status, machine = self.status_value, self.machine
+        if status in machine.endings:
+            return "ended"
+        if status in machine.terminal:
+            return "done"
+        return "new" if status == machine.initial else "moving"
+
 
 def _step_roles(step: Step) -> set[str]:
     roles = set(step.by.split("|"))
@@ -116,8 +244,10 @@ def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | No
                      status_enum: Callable | None = None):
     """Move `subject` to `target` if its machine allows `actor` to; write the ledger entry."""
     data = dict(data or {})
-    ledger.lock_head()
-    claim(subject)
+    if subject.ledger_subject_type:  # the ledger head first: the one lock order of ledger writers
+        ledger.lock_head()
+    if subject.id is not None:  # a subject not saved yet (the importer's batch) has no row to claim
+        claim(subject)
     source = subject.status_value
     step = check_transition(subject, target, actor)
     for key in step.needs:
@@ -126,13 +256,15 @@ def apply_transition(subject: Workflowed, target: str, actor, *, data: dict | No
     enum_cls = status_enum or type(subject.status)
     subject.status = enum_cls(target)
     subject.on_enter(target, actor, data)
-    context = subject.ledger_context()
-    entry = ledger.append(
-        event="transition", subject_type=subject.ledger_subject_type, subject_id=subject.id,
-        from_status=source, to_status=target, amount=amount if amount is not None else context.get("amount"),
-        actor=actor, occurred_on=occurred_on, details={k: v for k, v in data.items() if v not in (None, "")},
-        **{k: v for k, v in context.items() if k != "amount"},
-    )
+    entry = None
+    if subject.ledger_subject_type:  # listings change state without a ledger entry: they are not deals
+        context = subject.ledger_context()
+        entry = ledger.append(
+            event="transition", subject_type=subject.ledger_subject_type, subject_id=subject.id,
+            from_status=source, to_status=target, amount=amount if amount is not None else context.get("amount"),
+            actor=actor, occurred_on=occurred_on, details={k: v for k, v in data.items() if v not in (None, "")},
+            **{k: v for k, v in context.items() if k != "amount"},
+        )
     subject.notify_parties(step, actor)
     return entry
 
@@ -230,7 +362,8 @@ def check_transition(subject: Workflowed, target: str, actor) -> Step:
         raise PermissionDenied(_("请先登录。"))
     if not (_step_roles(step) - {SYSTEM}) & subject.roles_of(actor):
         raise PermissionDenied(_("您不是可以执行此步骤的一方。"))
-    ensure_can_act(actor)
+    if step.verified:
+        ensure_can_act(actor)
     return step
 
 

@@ -351,6 +351,7 @@ def test_sql_and_python_agree_on_who_the_deal_waits_for(make, uni, sme, app):
             deals.append(deal)
         db.session.commit()
         for user in (uni, sme):
-            sql = set(db.session.scalars(deal_list_query(user.organization_id, waiting="mine")).all())
-            python = {d for d in deals if d.waiting_for(user) == "mine"}
-            assert sql == python
+            for side in ("mine", "theirs"):
+                sql = set(db.session.scalars(deal_list_query(user.organization_id, waiting=side)).all())
+                python = {d for d in deals if d.waiting_for(user) == side}
+                assert sql == python, side

@@ -107,7 +107,7 @@ REFUSED_FORMS = [
     ("finance.new_policy", "insurer", lambda w: "/finance/insurance/policies/new",
      {"insured_org_id": "0", "patent_numbers": "打字号码", "policy_type": "enforcement", "premium": "100",
       "coverage": "1000", "starts_on": "2025-01-01", "ends_on": "2025-12-31"}, ["打字号码"]),
-    ("finance.issue_policy", "insurer", lambda w: f"/finance/insurance/policies/{w['policy'].id}/issue",
+    ("finance.policy_step[issue]", "insurer", lambda w: f"/finance/insurance/policies/{w['policy'].id}/issue",
      {"policy_no": "打" * 61}, ["打" * 61]),
     ("indicators.values", "operator", lambda w: "/operator/indicators/values?year=2024",
      {"training_person_times": "-5", "publicity_events": "8", "note": "打字备注"}, ["打字备注"]),
@@ -123,7 +123,7 @@ REFUSED_FORMS = [
 NOT_FORMS = {"deals.recordation",  # needs a completed licence contract: its 422 is in test_recordation.py
              "accounts.logout", "accounts.operator_verify", "notify.read_all", "listings.publish",
              "listings.withdraw", "finance.withdraw_request", "finance.withdraw_review", "finance.decline_quote",
-             "finance.withdraw_quote", "search.save", "search.delete_saved", "demands.publish", "demands.close",
+             "search.save", "search.delete_saved", "demands.publish", "demands.close",
              # ownership claims: their refusals (422 beside the field) are in tests/test_title.py
              "patents.claim", "patents.decide_claim"}
 
@@ -204,7 +204,7 @@ CONFLICTS = [
     ("finance.withdraw_review[twice]", "sme",
      _twice(lambda w: pledge_ops.withdraw_review(w["review_a"], w["sme"], "")),
      lambda w: f"/finance/reviews/{w['review_a'].id}/withdraw", {}, None),
-    ("finance.withdraw_quote[twice]", "insurer",
+    ("finance.policy_step[withdraw twice]", "insurer",
      _twice(lambda w: insurance_ops.withdraw_quote(w["policy"], w["insurer"])),
      lambda w: f"/finance/insurance/policies/{w['policy'].id}/withdraw", {}, None),
     ("finance.decline_quote[twice]", "insurer",

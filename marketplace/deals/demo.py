@@ -33,7 +33,7 @@ from ..types import utcnow
 from . import operations as ops
 from . import recordation
 from .inquiries import operations as inquiry_ops
-from .models import Deal, DealKind
+from .models import NEGOTIATED_MACHINE, Deal, DealKind
 
 HOLDERS = ["uni_minjiang", "uni_haixi", "inst_optics"]
 ENTERPRISES = ["ent_xinrui", "ent_kangyuan", "ent_shuzhi", "ent_minfeng", "ent_haiyun"]
@@ -350,7 +350,7 @@ def _build(ctx: DemoContext) -> None:
     ends = ["proposed", "negotiating", "agreed", "completed", "completed", "rejected", "cancelled"]
     for kind in (ListingKind.licence, ListingKind.transfer, ListingKind.equity):
         for n, end in enumerate(ends):
-            recent = end in ("proposed", "negotiating", "agreed")
+            recent = end not in NEGOTIATED_MACHINE.terminal
             start = when(5, 60) if recent else when(90, 700)
             licence_type = None
             if kind == ListingKind.licence:

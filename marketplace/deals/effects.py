@@ -20,7 +20,7 @@ from ..patents.models import (
 from ..types import utcnow
 from ..urls import external_url
 from . import recordation
-from .models import ENDINGS, Deal, DealKind, DealStatus
+from .models import DEAL_MACHINES, ENDINGS, Deal, DealKind, DealStatus
 from .operations import check_parties
 
 
@@ -107,8 +107,7 @@ HANDLERS = {
     DealStatus.recorded.value: _recorded,
     DealStatus.agreed.value: _agreed,
     DealStatus.completed.value: _completed,
-    DealStatus.rejected.value: _released,
-    DealStatus.cancelled.value: _released,
+    **dict.fromkeys({state for machine in DEAL_MACHINES.values() for state in machine.endings}, _released),
 }
 
 

@@ -18,8 +18,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import choices
+from ..forms import StepForms, choices
 from ..money import MoneyField
+from .models import DEAL_MACHINES
 from .operations import DOCUMENT_LABELS
 
 required = DataRequired(message=_l("此项必填。"))
@@ -71,18 +72,14 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("理由（可选）"), validators=[Optional(), Length(max=500)])
 
 
-class ConfirmForm(FlaskForm):
-    """A step that needs nothing but the click (and its CSRF token)."""
-
-
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("消息"), validators=[required, Length(max=5000)])
 
 
-STEP_FORMS = {
-    "paid": PaymentForm, "recorded": RecordationForm, "negotiating": CounterForm, "agreed": ConfirmForm,
-    "completed": ConfirmForm, "rejected": ReasonForm, "cancelled": ReasonForm,
-}
+STEP_FORMS = StepForms(DEAL_MACHINES.values(), {
+    "paid": PaymentForm, "recorded": RecordationForm, "negotiating": CounterForm, "rejected": ReasonForm,
+    "cancelled": ReasonForm,
+})
 
 
 class DocumentForm(FlaskForm):

@@ -8,7 +8,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, User
@@ -18,7 +29,7 @@ from ..files.models import StoredFile
 from ..listings.models import LicenceType, Listing
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
-from ..workflow import Machine, Step, Workflowed
+from ..workflow import Machine, Step, Workflowed, states_sql
 
 
 class DealKind(enum.StrEnum):
@@ -59,33 +70,44 @@ DEAL_STATUS_LABELS = {
 OPEN_LICENCE_MACHINE = Machine(
     name="open_licence",
     initial=DealStatus.accepted.value,
-    terminal={DealStatus.recorded.value, DealStatus.cancelled.value},
+    endings={DealStatus.cancelled.value},
+    conclusion=DealStatus.accepted.value,  # the licence exists from the notice (专利法 §51)
+    groups={"to_record": (DealStatus.accepted.value, DealStatus.paid.value)},  # 备案 still due
     steps=[
-        Step("accepted", "paid", "holder", _l("确认已收款"), needs=("paid_on",)),
-        Step("paid", "recorded", "either", _l("登记备案号"), needs=("recordation_no",)),
-        Step("accepted", "cancelled", "either", _l("取消许可")),
+        Step("accepted", "paid", "holder", _l("确认已收款"), needs=("paid_on",), done=_l("已登记收款。")),
+        Step("paid", "recorded", "either", _l("登记备案号"), needs=("recordation_no",),
+             done=_l("已登记备案号，许可备案完成。")),
+        Step("accepted", "cancelled", "either", _l("取消许可"), done=_l("已取消。")),
     ],
 )
 
-ENDINGS = {DealStatus.rejected.value, DealStatus.cancelled.value}
+_OPEN = (DealStatus.proposed.value, DealStatus.negotiating.value)  # terms on the table
 
 NEGOTIATED_MACHINE = Machine(
     name="negotiated",
     initial=DealStatus.proposed.value,
-    terminal={DealStatus.completed.value, DealStatus.rejected.value, DealStatus.cancelled.value},
+    endings={DealStatus.rejected.value, DealStatus.cancelled.value},
+    conclusion=DealStatus.completed.value,
     steps=[
-        Step("proposed", "negotiating", "offeree", _l("还价")),
-        Step("negotiating", "negotiating", "offeree", _l("还价")),
-        Step("proposed", "agreed", "offeree", _l("同意当前条件")),
-        Step("negotiating", "agreed", "offeree", _l("同意当前条件")),
-        Step("agreed", "completed", "holder", _l("确认交易完成")),
-        Step("proposed", "rejected", "offeree", _l("拒绝")),
-        Step("negotiating", "rejected", "offeree", _l("拒绝")),
-        Step("proposed", "cancelled", "either", _l("撤销")),
-        Step("negotiating", "cancelled", "either", _l("撤销")),
-        Step("agreed", "cancelled", "either", _l("终止交易")),
+        *[Step(s, "negotiating", "offeree", _l("还价"), done=_l("已提交还价。")) for s in _OPEN],
+        *[Step(s, "agreed", "offeree", _l("同意当前条件")) for s in _OPEN],
+        Step("agreed", "completed", "holder", _l("确认交易完成"), done=_l("交易已完成。")),
+        *[Step(s, "rejected", "offeree", _l("拒绝")) for s in _OPEN],
+        *[Step(s, "cancelled", "either", _l("撤销"), done=_l("已取消。")) for s in _OPEN],
+        Step("agreed", "cancelled", "either", _l("终止交易"), done=_l("已取消。")),
     ],
 )
+
+# Each kind of deal moves through one machine (SPEC §4).
+DEAL_MACHINES: dict[DealKind, Machine] = {
+    DealKind.open_licence: OPEN_LICENCE_MACHINE, DealKind.licence: NEGOTIATED_MACHINE,
+    DealKind.transfer: NEGOTIATED_MACHINE, DealKind.equity: NEGOTIATED_MACHINE,
+}
+
+
+def _status_fits_kind() -> str:
+    return " OR ".join(f"(kind = '{kind}' AND {states_sql('status', machine.states)})"
+                       for kind, machine in DEAL_MACHINES.items())
 
 
 class Deal(Workflowed, db.Model):
@@ -95,10 +117,7 @@ class Deal(Workflowed, db.Model):
         CheckConstraint("holder_org_id != counterparty_org_id", name="two_parties"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
         CheckConstraint("royalty_rate IS NULL OR (royalty_rate >= 0 AND royalty_rate <= 100)", name="royalty_percent"),
-        CheckConstraint(
-            "(kind = 'open_licence' AND status IN ('accepted', 'paid', 'recorded', 'cancelled')) OR "
-            "(kind != 'open_licence' AND status IN ('proposed', 'negotiating', 'agreed', 'completed', 'rejected', 'cancelled'))",
-            name="status_fits_kind"),
+        CheckConstraint(_status_fits_kind(), name="status_fits_kind"),
         CheckConstraint("(kind = 'licence') = (licence_type IS NOT NULL) OR kind = 'open_licence'",
                         name="licence_type_for_licences"),
         # A transfer or an exclusive/sole licence concludes at most once per listing: the
@@ -143,7 +162,7 @@ class Deal(Workflowed, db.Model):
 
     @property
     def machine(self) -> Machine:
-        return OPEN_LICENCE_MACHINE if self.kind == DealKind.open_licence else NEGOTIATED_MACHINE
+        return DEAL_MACHINES[self.kind]
 
     @property
     def latest_offer(self) -> DealOffer | None:
@@ -188,7 +207,7 @@ class Deal(Workflowed, db.Model):
         for party, org_id in (("holder", self.holder_org_id), ("counterparty", self.counterparty_org_id)):
             roles = self.roles_of_org(org_id)
             if any(step.allows(roles) for step in self.machine.steps_from(self.status_value)
-                   if step.target not in ENDINGS):
+                   if step.target not in self.machine.endings):
                 waiting.add(party)
         return waiting
 
@@ -201,23 +220,37 @@ class Deal(Workflowed, db.Model):
 
     @classmethod
     def waiting_on_org(cls, org_id: int):
-        """SQL for "deals waiting on this organisation": the same answer as parties_to_move()."""
-        from sqlalchemy import and_, or_, select
+        """SQL for "deals waiting on this organisation": parties_to_move() read off the machines."""
+        return or_(and_(cls.holder_org_id == org_id, cls._moves_sql("holder")),
+                   and_(cls.counterparty_org_id == org_id, cls._moves_sql("counterparty")))
 
+    @classmethod
+    def _moves_sql(cls, party: str):
         latest_by = (select(DealOffer.by_org_id).where(DealOffer.deal_id == cls.id)
                      .order_by(DealOffer.version.desc()).limit(1).scalar_subquery())
-        open_statuses = [DealStatus.proposed, DealStatus.negotiating]
-        holder_moves = or_(
-            and_(cls.kind == DealKind.open_licence, cls.status.in_([DealStatus.accepted, DealStatus.paid])),
-            cls.status == DealStatus.agreed,
-            and_(cls.status.in_(open_statuses), latest_by == cls.counterparty_org_id),
-        )
-        counterparty_moves = or_(
-            and_(cls.kind == DealKind.open_licence, cls.status == DealStatus.paid),
-            and_(cls.status.in_(open_statuses), latest_by == cls.holder_org_id),
-        )
-        return or_(and_(cls.holder_org_id == org_id, holder_moves),
-                   and_(cls.counterparty_org_id == org_id, counterparty_moves))
+        other_org = cls.counterparty_org_id if party == "holder" else cls.holder_org_id
+        conditions = []
+        for kind, machine in DEAL_MACHINES.items():
+            for state in machine.states:
+                roles = set().union(*(s.roles for s in machine.steps_from(state) if s.target not in machine.endings))
+                here = and_(cls.kind == kind, cls.status == state)
+                if party in roles:
+                    conditions.append(here)
+                elif "offeree" in roles:  # the party the latest offer was made to
+                    conditions.append(and_(here, latest_by == other_org))
+        return or_(*conditions)
+
+    @classmethod
+    def concluded_sql(cls):
+        """SQL for "the deal is concluded and stands": its kind's concluded states."""
+        return or_(*(and_(cls.kind == kind, cls.status.in_(machine.concluded_states))
+                     for kind, machine in DEAL_MACHINES.items()))
+
+    @classmethod
+    def is_live_sql(cls):
+        """SQL for "the deal is not over": its status is not terminal in its kind's machine."""
+        return or_(*(and_(cls.kind == kind, cls.status.in_(machine.states), cls.status.not_in(machine.terminal))
+                     for kind, machine in DEAL_MACHINES.items()))
 
     @property
     def recordation_days_left(self) -> int | None:

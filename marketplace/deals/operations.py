@@ -21,7 +21,15 @@ from ..notify.operations import notify_organization
 from ..urls import external_url
 from ..workflow import apply_transition, check_transition, record_creation
 from . import recordation
-from .models import Deal, DealKind, DealOffer, DealPatent, DealStatus
+from .models import (
+    NEGOTIATED_MACHINE,
+    OPEN_LICENCE_MACHINE,
+    Deal,
+    DealKind,
+    DealOffer,
+    DealPatent,
+    DealStatus,
+)
 
 NEGOTIABLE_KINDS = {ListingKind.licence: DealKind.licence, ListingKind.transfer: DealKind.transfer,
                     ListingKind.equity: DealKind.equity}
@@ -119,7 +127,7 @@ def _check_acceptance(listing: Listing, user) -> None:
         raise DomainError(_("开放许可面向企业：请以企业账号接受。"))
     existing = db.session.scalar(db.select(Deal.id).where(
         Deal.listing_id == listing.id, Deal.counterparty_org_id == organization.id,
-        Deal.status.in_([DealStatus.accepted, DealStatus.paid, DealStatus.recorded])))
+        Deal.status.in_(OPEN_LICENCE_MACHINE.concluded_states)))
     if existing:
         raise DomainError(_("贵单位已取得该开放许可（交易 #%(id)d）。", id=existing))
 
@@ -164,6 +172,7 @@ def _open_licence_terms_text(listing: Listing, fee: Decimal, discounted: bool) -
     return "；".join(parts)
 
 
+@OPEN_LICENCE_MACHINE.operation("paid")
 def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=None,
                    occurred_on: date | None = None):
     """The holder confirms it received the fee (amount and date); the ledger keeps both."""
@@ -179,6 +188,7 @@ def record_payment(deal: Deal, user, paid_on: date | None = None, amount_paid=No
                             data={"paid_on": paid_on, "amount_paid": amount_paid})
 
 
+@OPEN_LICENCE_MACHINE.operation("recorded")
 def record_recordation(deal: Deal, user, recordation_no: str, occurred_on: date | None = None):
     check_transition(deal, DealStatus.recorded.value, user)
     recordation_no = recordation.canonical_recordation_number(recordation_no)
@@ -240,6 +250,7 @@ def propose_deal(listing: Listing, user, *, amount=None, royalty_rate=None, term
     return deal
 
 
+@NEGOTIATED_MACHINE.operation("negotiating")
 def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: str = "",
                   occurred_on: date | None = None) -> DealOffer:
     check_transition(deal, DealStatus.negotiating.value, user)
@@ -255,6 +266,7 @@ def counter_offer(deal: Deal, user, *, amount=None, royalty_rate=None, terms: st
     return offer
 
 
+@NEGOTIATED_MACHINE.operation("agreed")
 def agree(deal: Deal, user, occurred_on: date | None = None):
     if deal.listing_id is not None:
         _lock_listing(deal.listing_id)
@@ -263,18 +275,22 @@ def agree(deal: Deal, user, occurred_on: date | None = None):
                             occurred_on=occurred_on, data={"offer_version": offer.version if offer else None})
 
 
+@NEGOTIATED_MACHINE.operation("completed")
 def complete(deal: Deal, user, occurred_on: date | None = None):
     # A licence contract takes effect on completion: its 3-month 备案 deadline runs from that day.
     data = {"effective_on": occurred_on or business_today()} if deal.kind == DealKind.licence else None
     return apply_transition(deal, DealStatus.completed.value, user, occurred_on=occurred_on, data=data)
 
 
+@NEGOTIATED_MACHINE.operation("rejected")
 def reject(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
     check_transition(deal, DealStatus.rejected.value, user)
     return apply_transition(deal, DealStatus.rejected.value, user, occurred_on=occurred_on,
                             data={"reason": _reason(reason)})
 
 
+@OPEN_LICENCE_MACHINE.operation("cancelled")
+@NEGOTIATED_MACHINE.operation("cancelled")
 def cancel(deal: Deal, user, reason: str = "", occurred_on: date | None = None):
     check_transition(deal, DealStatus.cancelled.value, user)
     return apply_transition(deal, DealStatus.cancelled.value, user, occurred_on=occurred_on,

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..ledger import operations as ledger
 from ..notify.operations import notify_organization
 from ..urls import external_url
-from .models import Deal, DealKind, DealReminder, DealStatus
+from .models import OPEN_LICENCE_MACHINE, Deal, DealKind, DealReminder, DealStatus
 
 RECORDATION_MONTHS = 3
 REMIND_DAYS_BEFORE = 14
@@ -67,7 +67,7 @@ def start_clock(deal: Deal, effective_on: date) -> None:
 def awaiting_recordation():
     """SQL condition on Deal: a licence in force whose 备案号 is not yet entered."""
     return and_(Deal.recordation_due.is_not(None), Deal.recordation_no == "", or_(
-        and_(Deal.kind == DealKind.open_licence, Deal.status.in_([DealStatus.accepted, DealStatus.paid])),
+        and_(Deal.kind == DealKind.open_licence, Deal.status.in_(OPEN_LICENCE_MACHINE.group("to_record"))),
         and_(Deal.kind == DealKind.licence, Deal.status == DealStatus.completed)))
 
 
@@ -75,7 +75,7 @@ def is_awaiting(deal: Deal) -> bool:
     if deal.recordation_due is None or deal.recordation_no:
         return False
     if deal.kind == DealKind.open_licence:
-        return deal.status in (DealStatus.accepted, DealStatus.paid)
+        return deal.status.value in OPEN_LICENCE_MACHINE.group("to_record")
     return deal.kind == DealKind.licence and deal.status == DealStatus.completed
 
 

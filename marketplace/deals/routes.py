@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..dates import business_today
 from ..extensions import db
+from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..listings.routes import load_listing
 from ..web import submit
@@ -24,7 +24,7 @@ from .forms import (
     RecordationNumberForm,
 )
 from .inquiries.models import Thread
-from .models import Deal, DealDocument, DealKind, DealStatus
+from .models import DEAL_MACHINES, Deal, DealDocument, DealKind, DealStatus
 from .views import deal_list_query, notice_template
 
 
@@ -45,21 +45,21 @@ def ledger_entries(deal: Deal) -> list[LedgerEntry]:
 def _step_forms(deal: Deal, steps, posted=None) -> dict:
     forms = {}
     for step in steps:
-        if step.target in forms:
+        if step.name in forms:
             continue
-        if posted is not None and posted[0] == step.target:
-            forms[step.target] = posted[1]
+        if posted is not None and posted[0] == step.name:
+            forms[step.name] = posted[1]
             continue
-        form = STEP_FORMS[step.target](prefix=step.target, formdata=None)
-        if step.target == "paid":
+        form = STEP_FORMS.form(step.name, formdata=None)
+        if step.name == "paid":
             form.paid_on.data = business_today()
             form.amount_paid.data = f"{deal.amount:.2f}" if deal.amount is not None else ""
-        elif step.target == "negotiating" and deal.latest_offer:
+        elif step.name == "negotiating" and deal.latest_offer:
             offer = deal.latest_offer
             form.amount.data = f"{offer.amount:.2f}" if offer.amount is not None else ""
             form.royalty_rate.data = str(offer.royalty_rate) if offer.royalty_rate is not None else ""
             form.terms.data = offer.terms
-        forms[step.target] = form
+        forms[step.name] = form
     return forms
 
 
@@ -97,38 +97,28 @@ def detail(deal_id: int):
     return render_detail(load_deal(deal_id))
 
 
-STEP_OPERATIONS = {
-    "paid": lambda deal, form: operations.record_payment(deal, current_user, paid_on=form.paid_on.data,
-                                                         amount_paid=form.amount_paid.data),
-    "recorded": lambda deal, form: operations.record_recordation(deal, current_user, form.recordation_no.data),
-    "negotiating": lambda deal, form: operations.counter_offer(
-        deal, current_user, amount=form.amount.data, royalty_rate=form.royalty_rate.data, terms=form.terms.data),
-    "agreed": lambda deal, form: operations.agree(deal, current_user),
-    "completed": lambda deal, form: operations.complete(deal, current_user),
-    "rejected": lambda deal, form: operations.reject(deal, current_user, form.reason.data),
-    "cancelled": lambda deal, form: operations.cancel(deal, current_user, form.reason.data),
-}
-
-DONE_MESSAGES = {
-    "paid": _l("已登记收款。"), "recorded": _l("已登记备案号，许可备案完成。"), "negotiating": _l("已提交还价。"),
-    "agreed": _l("已同意当前条件。"), "completed": _l("交易已完成。"), "rejected": _l("已拒绝。"),
-    "cancelled": _l("已取消。"),
-}
+# Every step a party takes, by name, whatever the deal's kind: a step of another kind's machine
+# is refused by its operation with the reason, not answered 404.
+DEAL_OPERATIONS = {name: operation for machine in DEAL_MACHINES.values()
+                   for name, operation in machine.operations.items()}
 
 
 @bp.post("/deals/<int:deal_id>/steps/<target>")
 @login_required
 def act(deal_id: int, target: str):
+    """Take the step of the deal's machine that leads to `target` (its name, for deals)."""
     deal = load_deal(deal_id)
-    if target not in STEP_OPERATIONS:
+    operation = DEAL_OPERATIONS.get(target)
+    if operation is None:
         abort(404)
-    form = STEP_FORMS[target](prefix=target)
-    outcome = submit(form, lambda: STEP_OPERATIONS[target](deal, form))
+    step = deal.machine.step(deal.status_value, target)  # None: the operation names the refusal
+    form = STEP_FORMS.form(target)
+    outcome = submit(form, lambda: operation(deal, current_user, **step_values(form)))
     if not outcome.done:
         for message in form.form_errors:
             flash(message, "danger")
         return render_detail(deal, posted=(target, form), status=outcome.status)
-    flash(str(DONE_MESSAGES[target]), "success")
+    flash(step.done_message, "success")
     return redirect(url_for("deals.detail", deal_id=deal.id))
 
 

@@ -28,9 +28,7 @@ def deal_list_query(org_id: int, *, status: str = "", kind: str = "", side: str 
     if waiting == "mine":
         query = query.where(waiting_on_me)
     elif waiting == "theirs":
-        other = Deal.status.in_([DealStatus.accepted, DealStatus.paid, DealStatus.proposed,
-                                 DealStatus.negotiating, DealStatus.agreed])
-        query = query.where(other, ~waiting_on_me)
+        query = query.where(Deal.is_live_sql(), ~waiting_on_me)
     from sqlalchemy.orm import joinedload, selectinload
 
     # A row shows both parties, the listing and whose move it is (the latest offer).

@@ -151,11 +151,11 @@ def _pledges(ctx: DemoContext, supply: PatentSupply, today: date) -> None:
                         on=min(submitted + timedelta(days=3), today))
             review = request.reviews[0]
             _drive(review, users[borrower], users[bank_key], status, submitted, today, rng)
-            if both and request.reviews[1].status.is_open:
+            if both and request.reviews[1].status.is_pending:
                 second = request.reviews[1]
                 if rng.random() < 0.5:
                     operations.start_review(second, second_user(users, second), on=min(submitted + timedelta(days=2), today))
-                if second.status.is_open and status in ("rejected", "withdrawn", "repaid", "defaulted", "disbursed"):
+                if second.status.is_pending and status in ("rejected", "withdrawn", "repaid", "defaulted", "disbursed"):
                     operations.reject(second, second_user(users, second), "授信政策暂不支持该行业。",
                                       on=min(submitted + timedelta(days=6), today))
     db.session.flush()

@@ -16,7 +16,7 @@ from ..notify.operations import notify_organization
 from ..patents.models import Encumbrance, EncumbranceKind, release_ended_encumbrances
 from ..types import utcnow
 from ..urls import external_url
-from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
+from .machines import PLEDGE_MACHINE, ReviewStatus
 from .models import PledgeReview
 
 
@@ -81,7 +81,7 @@ def _end_listing_if_unused(review: PledgeReview) -> None:
     """When no bank is still considering the request and none took the pledge, the patents
     are free again: the pledge listing is withdrawn."""
     request = review.request
-    if any(r.status in OPEN_REVIEW_STATUSES for r in request.reviews):
+    if any(r.status.is_pending for r in request.reviews):
         return
     listing = request.listing
     if listing.status in LIVE_STATUSES:
@@ -93,9 +93,7 @@ HANDLERS = {
     ReviewStatus.registered.value: _registered,
     ReviewStatus.disbursed.value: _disbursed,
     ReviewStatus.repaid.value: _repaid,
-    ReviewStatus.rejected.value: _closed,
-    ReviewStatus.withdrawn.value: _closed,
-    ReviewStatus.defaulted.value: _closed,
+    **dict.fromkeys(PLEDGE_MACHINE.endings, _closed),  # rejected, withdrawn, defaulted
 }
 
 

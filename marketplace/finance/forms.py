@@ -19,10 +19,10 @@ from wtforms import (
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import choices
+from ..forms import ConfirmForm, StepForms, choices
 from ..listings.models import INDUSTRY_LABELS
 from ..money import MoneyField
-from .machines import POLICY_TYPE_LABELS
+from .machines import INSURANCE_MACHINE, PLEDGE_MACHINE, POLICY_TYPE_LABELS
 from .models import AppraisalMethod
 
 required = DataRequired(message=_l("此项必填。"))
@@ -107,10 +107,6 @@ class RepayForm(FlaskForm):
     repaid_on = _date(_l("还清日期"))
 
 
-class ConfirmForm(FlaskForm):
-    """A button whose POST carries only the CSRF token."""
-
-
 class AppraisalForm(FlaskForm):
     patent_number = StringField(_l("专利申请号"), validators=[required, Length(max=30)],
                                 description=_l("如 CN201710601862.3"))
@@ -144,3 +140,13 @@ class QuoteRequestForm(FlaskForm):
     policy_type = SelectField(_l("险种"), choices=choices((k.value, v) for k, v in POLICY_TYPE_LABELS.items()))
     coverage_wanted = MoneyField(_l("期望保额（元，可选）"), validators=[Optional()])
     message = TextAreaField(_l("说明"), validators=[Optional(), Length(max=4000)])
+
+
+# The form of each step, by the step's name (a step not listed is a confirmation).
+REVIEW_STEP_FORMS = StepForms([PLEDGE_MACHINE], {
+    "request-info": InfoRequestForm, "approve": ApproveForm, "reject": ReasonForm, "register": RegisterForm,
+    "disburse": DisburseForm, "repay": RepayForm, "default": ReasonForm, "withdraw": WithdrawForm,
+})
+POLICY_STEP_FORMS = StepForms([INSURANCE_MACHINE], {"issue": IssueForm}, prefixed=False)
+
+__all__ = ["ConfirmForm"]  # the finance pages' confirmation buttons use the shared form

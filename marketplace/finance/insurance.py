@@ -19,7 +19,7 @@ from ..patents.models import Patent
 from ..patents.operations import load_owned_patents
 from ..urls import external_url
 from ..workflow import apply_transition, check_transition, move_status, record_creation
-from .machines import PolicyStatus, PolicyType
+from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
 from .operations import _today
 from .policies import InsurancePolicy, InsuredPatent, QuotePatent, QuoteRequest, QuoteStatus
 
@@ -134,6 +134,7 @@ def _details(policy: InsurancePolicy) -> dict:
             "premium": policy.premium, "starts_on": policy.starts_on, "ends_on": policy.ends_on}
 
 
+@INSURANCE_MACHINE.operation("issue")
 def issue_policy(policy: InsurancePolicy, user, *, policy_no: str, issued_on: date | None = None,
                  on: date | None = None):
     today = _today(on)
@@ -158,6 +159,7 @@ def issue_policy(policy: InsurancePolicy, user, *, policy_no: str, issued_on: da
     return entry
 
 
+@INSURANCE_MACHINE.operation("withdraw")
 def withdraw_quote(policy: InsurancePolicy, user, *, on: date | None = None):
     """The insurer withdraws its quote, or ends an issued policy; the machine refuses anyone else."""
     today = _today(on)
@@ -171,7 +173,7 @@ def lapse_policies(today: date | None = None) -> list[InsurancePolicy]:
     those still quoted or issued are touched; each lapse is dated the day after the end."""
     today = _today(today)
     due = db.session.scalars(db.select(InsurancePolicy).where(
-        InsurancePolicy.status.in_([PolicyStatus.quoted, PolicyStatus.issued]), InsurancePolicy.ends_on < today)
+        InsurancePolicy.status.in_(INSURANCE_MACHINE.sources(PolicyStatus.lapsed.value)), InsurancePolicy.ends_on < today)
         .order_by(InsurancePolicy.ends_on, InsurancePolicy.id)).all()
     for policy in due:
         lapsed_on = policy.ends_on + timedelta(days=1)

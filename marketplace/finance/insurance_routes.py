@@ -10,12 +10,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import PATENT_HOLDER_KINDS, Organization, OrgKind, OrgStatus
 from ..extensions import db
+from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..patents.models import Patent
 from ..web import submit
 from . import bp, forms, insurance
 from .appraisals import patent_by_number
-from .machines import PolicyStatus, PolicyType
+from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
 from .policies import InsurancePolicy, QuotePatent, QuoteRequest, QuoteStatus
 
 # What a row shows (parties, patents, the answering policy), loaded with the page, not per row.
@@ -142,32 +143,31 @@ def policy_detail(policy_id: int):
     return _render_policy(load_policy(policy_id))
 
 
-def _render_policy(policy: InsurancePolicy, status: int = 200, issue_form=None):
+def _render_policy(policy: InsurancePolicy, status: int = 200, bound=None):
     entries = db.session.scalars(db.select(LedgerEntry).where(
-        LedgerEntry.subject_type == "insurance_policy", LedgerEntry.subject_id == policy.id)
+        LedgerEntry.subject_type == policy.ledger_subject_type, LedgerEntry.subject_id == policy.id)
         .order_by(LedgerEntry.seq)).all()
-    return render_template("finance/policy_detail.html", policy=policy, entries=entries,
-                           issue_form=issue_form or forms.IssueForm(), confirm_form=forms.ConfirmForm(),
-                           steps={s.target for s in policy.available_steps(current_user)}), status
+    steps = [s for s in policy.available_steps(current_user) if s.name in INSURANCE_MACHINE.operations]
+    step_forms = {s.name: forms.POLICY_STEP_FORMS.form(s.name, formdata=None) for s in steps}
+    if bound is not None and bound[0] in step_forms:
+        step_forms[bound[0]] = bound[1]
+    return render_template("finance/policy_detail.html", policy=policy, entries=entries, steps=steps,
+                           forms=step_forms, refused=bound[1] if bound and bound[0] not in step_forms else None), \
+        status
 
 
-@bp.post("/finance/insurance/policies/<int:policy_id>/issue")
+@bp.post("/finance/insurance/policies/<int:policy_id>/<action>")
 @login_required
-def issue_policy(policy_id: int):
+def policy_step(policy_id: int, action: str):
+    """Take the step `action` of the insurance machine (issue, withdraw): the insurer's steps."""
+    operation = INSURANCE_MACHINE.operations.get(action)
+    if operation is None:
+        abort(404)
     policy = load_policy(policy_id)
-    form = forms.IssueForm()
-    outcome = submit(form, lambda: insurance.issue_policy(policy, current_user, policy_no=form.policy_no.data))
+    form = forms.POLICY_STEP_FORMS.form(action)
+    step = INSURANCE_MACHINE.step_named(policy.status_value, action) or INSURANCE_MACHINE.any_step(action)
+    outcome = submit(form, lambda: operation(policy, current_user, **step_values(form)))
     if not outcome.done:
-        return _render_policy(policy, outcome.status, issue_form=form)
-    flash(_("保单已出单。"), "success")
-    return redirect(url_for("finance.policy_detail", policy_id=policy.id))
-
-
-@bp.post("/finance/insurance/policies/<int:policy_id>/withdraw")
-@login_required
-def withdraw_quote(policy_id: int):
-    policy = load_policy(policy_id)
-    was_quote = policy.status == PolicyStatus.quoted
-    insurance.withdraw_quote(policy, current_user)  # a refusal is the 409 page (403: not the insurer)
-    flash(_("报价已撤销。") if was_quote else _("保单已终止。"), "info")
+        return _render_policy(policy, outcome.status, bound=(action, form))
+    flash(step.done_message, "success")
     return redirect(url_for("finance.policy_detail", policy_id=policy.id))

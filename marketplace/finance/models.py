@@ -26,8 +26,14 @@ from ..files.models import StoredFile
 from ..listings.models import Industry, Listing
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
-from ..workflow import Machine, Workflowed
-from .machines import OPEN_REVIEW_STATUSES, PLEDGE_MACHINE, PLEDGED_STATUSES, ReviewStatus
+from ..workflow import Machine, Workflowed, states_sql
+from .machines import (
+    APPROVED_STATES,
+    DISBURSED_STATES,
+    PLEDGE_MACHINE,
+    REGISTERED_STATES,
+    ReviewStatus,
+)
 
 MAX_RATE = Decimal("36")  # percent a year: the ceiling the courts protect for private lending
 
@@ -80,11 +86,11 @@ class PledgeRequest(db.Model):
 
     @property
     def is_live(self) -> bool:
-        return any(r.status in OPEN_REVIEW_STATUSES for r in self.reviews)
+        return any(r.status.is_pending for r in self.reviews)
 
     @property
     def pledged_review(self) -> PledgeReview | None:
-        return next((r for r in self.reviews if r.status in (*PLEDGED_STATUSES, ReviewStatus.repaid)), None)
+        return next((r for r in self.reviews if r.status.value in REGISTERED_STATES), None)
 
     def review_for_bank(self, org_id: int | None) -> PledgeReview | None:
         return next((r for r in self.reviews if r.bank_org_id == org_id), None)
@@ -138,14 +144,16 @@ class PledgeReview(Workflowed, db.Model):
                         name="approved_term_range"),
         CheckConstraint("disbursed_amount IS NULL OR (disbursed_amount > 0 AND disbursed_amount <= approved_amount)",
                         name="disbursed_within_approval"),
-        CheckConstraint("status NOT IN ('approved', 'registered', 'disbursed', 'repaid', 'defaulted') OR "
-                        "(approved_amount IS NOT NULL AND rate IS NOT NULL AND approved_term_months IS NOT NULL)",
+        # What each stage of the machine must carry, from that stage on.
+        CheckConstraint(states_sql("status", APPROVED_STATES, negate=True)
+                        + " OR (approved_amount IS NOT NULL AND rate IS NOT NULL AND approved_term_months IS NOT NULL)",
                         name="approval_terms"),
-        CheckConstraint("status NOT IN ('registered', 'disbursed', 'repaid', 'defaulted') OR "
-                        "(registration_no IS NOT NULL AND registered_on IS NOT NULL)", name="registration_recorded"),
-        CheckConstraint("status NOT IN ('disbursed', 'repaid', 'defaulted') OR "
-                        "(disbursed_amount IS NOT NULL AND disbursed_on IS NOT NULL)", name="disbursement_recorded"),
-        CheckConstraint("status != 'repaid' OR repaid_on IS NOT NULL", name="repayment_recorded"),
+        CheckConstraint(states_sql("status", REGISTERED_STATES, negate=True)
+                        + " OR (registration_no IS NOT NULL AND registered_on IS NOT NULL)", name="registration_recorded"),
+        CheckConstraint(states_sql("status", DISBURSED_STATES, negate=True)
+                        + " OR (disbursed_amount IS NOT NULL AND disbursed_on IS NOT NULL)", name="disbursement_recorded"),
+        CheckConstraint(states_sql("status", PLEDGE_MACHINE.reachable("repaid"), negate=True) + " OR repaid_on IS NOT NULL",
+                        name="repayment_recorded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,7 +24,7 @@ from ..patents.models import Encumbrance, EncumbranceKind, LegalStatus, Patent
 from ..patents.operations import load_owned_patents
 from ..urls import external_url
 from ..workflow import apply_transition, record_creation
-from .machines import OPEN_REVIEW_STATUSES, ReviewStatus
+from .machines import PLEDGE_MACHINE, ReviewStatus
 from .models import (
     MAX_RATE,
     PledgeDocument,
@@ -200,6 +200,7 @@ def _ensure_step(review: PledgeReview, target: ReviewStatus, message: str) -> No
         raise DomainError(message + _("（当前状态：%(s)s）", s=review.status.label))
 
 
+@PLEDGE_MACHINE.operation("start")
 def start_review(review: PledgeReview, user, *, on: date | None = None):
     return apply_transition(review, ReviewStatus.under_review.value, user, occurred_on=_today(on))
 
@@ -221,6 +222,7 @@ def _add_message(review: PledgeReview, user, body: str, on: date | None = None) 
     return message
 
 
+@PLEDGE_MACHINE.operation("request-info")
 def request_information(review: PledgeReview, user, message: str, *, on: date | None = None):
     body = _message(review, user, message)
     entry = apply_transition(review, ReviewStatus.info_requested.value, user, data={"message": body},
@@ -248,6 +250,7 @@ def post_message(review: PledgeReview, user, message: str, *, on: date | None = 
     return message
 
 
+@PLEDGE_MACHINE.operation("approve")
 def approve(review: PledgeReview, user, *, amount, rate, term_months, on: date | None = None):
     amount = parse_money(amount, "amount")
     if amount is None:
@@ -260,6 +263,7 @@ def approve(review: PledgeReview, user, *, amount, rate, term_months, on: date |
                             data={"approved_amount": amount, "rate": rate, "term_months": term})
 
 
+@PLEDGE_MACHINE.operation("reject")
 def reject(review: PledgeReview, user, reason: str, *, on: date | None = None):
     reason = (reason or "").strip()
     if not reason:
@@ -269,6 +273,7 @@ def reject(review: PledgeReview, user, reason: str, *, on: date | None = None):
                             data={"reason": reason[:MAX_MESSAGE], "closed_on": today})
 
 
+@PLEDGE_MACHINE.operation("register")
 def register_pledge(review: PledgeReview, user, *, registration_no: str, registered_on, on: date | None = None):
     """质押登记: the pledge exists from here. The other banks' open reviews are closed."""
     today = _today(on)
@@ -288,12 +293,13 @@ def register_pledge(review: PledgeReview, user, *, registration_no: str, registe
     entry = apply_transition(review, ReviewStatus.registered.value, user, occurred_on=registered_on,
                              data={"registration_no": registration_no, "registered_on": registered_on})
     for other in review.request.reviews:
-        if other.id != review.id and other.status in OPEN_REVIEW_STATUSES:
+        if other.id != review.id and other.status.is_pending:
             apply_transition(other, ReviewStatus.withdrawn.value, None, occurred_on=registered_on,
                              data={"reason": _("专利已在其他银行办理质押登记，申请自动关闭。"), "closed_on": registered_on})
     return entry
 
 
+@PLEDGE_MACHINE.operation("disburse")
 def disburse(review: PledgeReview, user, *, amount, disbursed_on, on: date | None = None):
     today = _today(on)
     _ensure_step(review, ReviewStatus.disbursed, _("放款只能在办理质押登记之后登记。"))
@@ -307,6 +313,7 @@ def disburse(review: PledgeReview, user, *, amount, disbursed_on, on: date | Non
                             data={"disbursed_amount": amount, "disbursed_on": disbursed_on})
 
 
+@PLEDGE_MACHINE.operation("repay")
 def record_repayment(review: PledgeReview, user, *, repaid_on, on: date | None = None):
     today = _today(on)
     _ensure_step(review, ReviewStatus.repaid, _("只有已放款的贷款才能登记还款。"))
@@ -315,6 +322,7 @@ def record_repayment(review: PledgeReview, user, *, repaid_on, on: date | None =
                             data={"repaid_on": repaid_on})
 
 
+@PLEDGE_MACHINE.operation("default")
 def record_default(review: PledgeReview, user, reason: str, *, on: date | None = None):
     reason = (reason or "").strip()
     if not reason:
@@ -326,6 +334,7 @@ def record_default(review: PledgeReview, user, reason: str, *, on: date | None =
 
 # --- the holder's steps -----------------------------------------------------------------
 
+@PLEDGE_MACHINE.operation("withdraw")
 def withdraw_review(review: PledgeReview, user, reason: str = "", *, on: date | None = None):
     today = _today(on)
     return apply_transition(review, ReviewStatus.withdrawn.value, user, occurred_on=today,
@@ -335,7 +344,7 @@ def withdraw_review(review: PledgeReview, user, reason: str = "", *, on: date | 
 def withdraw_request(request: PledgeRequest, user, reason: str = "", *, on: date | None = None) -> int:
     if not request.is_holder(user):
         raise PermissionDenied(_("只有申请人可以撤回申请。"))
-    open_reviews = [r for r in request.reviews if r.status in OPEN_REVIEW_STATUSES]
+    open_reviews = [r for r in request.reviews if r.status.is_pending]
     if not open_reviews:
         raise DomainError(_("没有可撤回的审批。"))
     for review in open_reviews:

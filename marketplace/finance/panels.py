@@ -10,11 +10,9 @@ from sqlalchemy import func
 from ..accounts.models import OrgKind
 from ..extensions import db
 from ..main.panels import Panel, panel_source
-from .machines import ReviewStatus
+from .machines import PLEDGE_MACHINE, REVIEW_QUEUE_GROUPS, ReviewStatus
 from .models import PledgeRequest, PledgeReview
 from .policies import QuoteRequest, QuoteStatus
-
-OPEN_REVIEW = [ReviewStatus.submitted, ReviewStatus.under_review]
 
 
 def _count(query) -> int:
@@ -26,14 +24,15 @@ def finance_work(user) -> list[Panel]:
     kind = user.organization.kind
     org_id = user.organization_id
     if kind == OrgKind.bank:
-        to_review = _count(db.select(func.count()).select_from(PledgeReview).where(
-            PledgeReview.bank_org_id == org_id, PledgeReview.status.in_(OPEN_REVIEW)))
-        to_register = _count(db.select(func.count()).select_from(PledgeReview).where(
-            PledgeReview.bank_org_id == org_id, PledgeReview.status.in_([ReviewStatus.approved, ReviewStatus.registered])))
-        return [Panel(_("待审查的质押申请"), to_review, url_for("finance.review_queue", status="open"),
-                      _("新提交或企业已补充材料"), urgent=True),
-                Panel(_("待登记 / 待放款"), to_register, url_for("finance.review_queue", status="approved"),
-                      _("已批准的贷款：办理质押登记并放款"))]
+        def in_group(group: str) -> int:
+            return _count(db.select(func.count()).select_from(PledgeReview).where(
+                PledgeReview.bank_org_id == org_id, PledgeReview.status.in_(PLEDGE_MACHINE.group(group))))
+
+        # Each count links to the queue filtered by the same group of states.
+        return [Panel(str(REVIEW_QUEUE_GROUPS["open"]), in_group("open"), url_for("finance.review_queue", status="open"),
+                      _("新提交、审查中或待企业补充材料"), urgent=True),
+                Panel(str(REVIEW_QUEUE_GROUPS["lending"]), in_group("lending"),
+                      url_for("finance.review_queue", status="lending"), _("已批准的贷款：办理质押登记并放款"))]
     if kind == OrgKind.insurer:
         quotes = _count(db.select(func.count()).select_from(QuoteRequest).where(
             QuoteRequest.insurer_org_id == org_id, QuoteRequest.status == QuoteStatus.open))

@@ -15,7 +15,7 @@ from ..dates import business_today
 from ..extensions import db
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
-from ..workflow import Machine, Workflowed
+from ..workflow import Machine, Workflowed, states_sql
 from .machines import INSURANCE_MACHINE, PolicyStatus, PolicyType
 
 
@@ -32,8 +32,9 @@ class InsurancePolicy(Workflowed, db.Model):
         CheckConstraint("premium > 0", name="premium_positive"),
         CheckConstraint("coverage > 0", name="coverage_positive"),
         CheckConstraint("ends_on > starts_on", name="period_ordered"),
-        CheckConstraint("status = 'quoted' OR (policy_no IS NOT NULL AND issued_on IS NOT NULL) "
-                        "OR status = 'lapsed'", name="issued_has_number"),
+        CheckConstraint(states_sql("status", INSURANCE_MACHINE.reachable("issued", avoiding=INSURANCE_MACHINE.endings),
+                                   negate=True) + " OR (policy_no IS NOT NULL AND issued_on IS NOT NULL)",
+                        name="issued_has_number"),
         CheckConstraint("policy_type != 'other' OR type_note != ''", name="other_type_named"),
     )
 

@@ -15,6 +15,7 @@ from ..accounts.models import OrgKind
 from ..errors import DomainError
 from ..extensions import db
 from ..files import storage as documents
+from ..forms import step_values
 from ..ledger.models import LedgerEntry
 from ..listings.models import Industry
 from ..money import parse_money
@@ -23,7 +24,7 @@ from ..web import submit
 from . import appraisals as appraisal_ops
 from . import bp, forms, operations
 from .access import can_view_valuation
-from .machines import REVIEW_STATUS_LABELS, ReviewStatus
+from .machines import PLEDGE_MACHINE, REVIEW_QUEUE_GROUPS, REVIEW_STATUS_LABELS, ReviewStatus
 from .models import (
     Appraisal,
     PledgeDocument,
@@ -201,9 +202,8 @@ def review_queue():
                       .joinedload(PledgeRequestPatent.patent))
              .where(PledgeReview.bank_org_id == current_user.organization_id))
     status = args.get("status", "")
-    if status == "open":
-        query = query.where(PledgeReview.status.in_([ReviewStatus.submitted, ReviewStatus.under_review,
-                                                     ReviewStatus.info_requested]))
+    if status in REVIEW_QUEUE_GROUPS:  # "open", "lending": the same states the bank's dashboard counts
+        query = query.where(PledgeReview.status.in_(PLEDGE_MACHINE.group(status)))
     elif status in ReviewStatus.__members__:
         query = query.where(PledgeReview.status == ReviewStatus(status))
     industry = args.get("industry", "")
@@ -224,7 +224,7 @@ def review_queue():
     direction = args.get("dir", "desc") if args.get("dir") in ("asc", "desc") else "desc"
     order = column.asc() if direction == "asc" else column.desc()
     page = db.paginate(query.order_by(order.nulls_last(), PledgeReview.id.desc()), per_page=20)
-    return render_template("finance/review_queue.html", page=page, statuses=REVIEW_STATUS_LABELS,
+    return render_template("finance/review_queue.html", page=page, statuses=REVIEW_STATUS_LABELS, groups=REVIEW_QUEUE_GROUPS,
                            industries=Industry, sort=sort, direction=direction)
 
 
@@ -260,70 +260,47 @@ def review_detail(review_id: int):
     return _render_review(review)
 
 
+def _bank_steps(review: PledgeReview) -> list:
+    """The steps the bank may take on its review now (a route exists for each: `review_action`)."""
+    return [s for s in review.available_steps(current_user) if s.name in PLEDGE_MACHINE.operations]
+
+
 def _render_review(review: PledgeReview, status: int = 200, message_form=None, **bound_forms):
-    action_forms = {
-        "request-info": forms.InfoRequestForm(prefix="info"), "approve": forms.ApproveForm(prefix="approve"),
-        "reject": forms.ReasonForm(prefix="reject"), "register": forms.RegisterForm(prefix="register"),
-        "disburse": forms.DisburseForm(prefix="disburse"), "repay": forms.RepayForm(prefix="repay"),
-        "default": forms.ReasonForm(prefix="default"), "start": forms.ConfirmForm(prefix="start"),
-    }
+    steps = _bank_steps(review)
+    action_forms = {step.name: forms.REVIEW_STEP_FORMS.form(step.name, formdata=None) for step in steps}
     if not bound_forms:
-        approve = action_forms["approve"]
-        approve.amount.data = approve.amount.data or f"{review.requested_amount:.2f}"
-        approve.term_months.data = approve.term_months.data or str(review.request.term_months)
-        if review.approved_amount:
+        if "approve" in action_forms:
+            approve = action_forms["approve"]
+            approve.amount.data = f"{review.requested_amount:.2f}"
+            approve.term_months.data = str(review.request.term_months)
+        if "disburse" in action_forms and review.approved_amount:
             action_forms["disburse"].amount.data = f"{review.approved_amount:.2f}"
-    action_forms.update(bound_forms)
-    steps = {s.target for s in review.available_steps(current_user)}
     # A refused action whose form is not on the page (its step is not available) is reported on top.
-    refused = [form for action, form in bound_forms.items() if ACTION_TARGETS[action] not in steps]
+    refused = {action: form for action, form in bound_forms.items() if action not in action_forms}
+    action_forms.update({action: form for action, form in bound_forms.items() if action in action_forms})
     return render_template("finance/review_detail.html", review=review, req=review.request,
                            collateral=collateral(review.request), entries=ledger_entries([review.id]),
                            forms=action_forms, steps=steps, refused=refused,
                            message_form=message_form or forms.MessageForm(formdata=None)), status
 
 
-# action → (form class, prefix, operation call)
-ACTIONS = {
-    "start": (forms.ConfirmForm, lambda r, f: operations.start_review(r, current_user)),
-    "request-info": (forms.InfoRequestForm, lambda r, f: operations.request_information(r, current_user, f.message.data)),
-    "approve": (forms.ApproveForm, lambda r, f: operations.approve(
-        r, current_user, amount=f.amount.data, rate=f.rate.data, term_months=f.term_months.data)),
-    "reject": (forms.ReasonForm, lambda r, f: operations.reject(r, current_user, f.reason.data)),
-    "register": (forms.RegisterForm, lambda r, f: operations.register_pledge(
-        r, current_user, registration_no=f.registration_no.data, registered_on=f.registered_on.data)),
-    "disburse": (forms.DisburseForm, lambda r, f: operations.disburse(
-        r, current_user, amount=f.amount.data, disbursed_on=f.disbursed_on.data)),
-    "repay": (forms.RepayForm, lambda r, f: operations.record_repayment(r, current_user, repaid_on=f.repaid_on.data)),
-    "default": (forms.ReasonForm, lambda r, f: operations.record_default(r, current_user, f.reason.data)),
-}
-PREFIXES = {"request-info": "info"}
-ACTION_TARGETS = {"start": "under_review", "request-info": "info_requested", "approve": "approved",
-                  "reject": "rejected", "register": "registered", "disburse": "disbursed", "repay": "repaid",
-                  "default": "defaulted"}
-
-
 @bp.post("/finance/reviews/<int:review_id>/<action>")
 @login_required
 def review_action(review_id: int, action: str):
-    if action not in ACTIONS:
+    """Take the bank's step `action` (a step name of the pledge machine)."""
+    step = PLEDGE_MACHINE.any_step(action)
+    if step is None or "bank" not in step.roles or action not in PLEDGE_MACHINE.operations:
         abort(404)
     review = load_review(review_id)
     if not review.is_bank(current_user):
         abort(404 if not review.roles_of(current_user) else 403)
-    form_class, call = ACTIONS[action]
-    form = form_class(prefix=PREFIXES.get(action, action))
-    outcome = submit(form, lambda: call(review, form))
+    form = forms.REVIEW_STEP_FORMS.form(action)
+    outcome = submit(form, lambda: PLEDGE_MACHINE.operations[action](review, current_user, **step_values(form)))
     if not outcome.done:
         return _render_review(review, outcome.status, **{action: form})
-    flash(_("已%(action)s：申请 #%(id)d 当前状态为“%(status)s”。", action=_action_label(action),
+    flash(_("已%(action)s：申请 #%(id)d 当前状态为“%(status)s”。", action=step.label,
             id=review.request_id, status=review.status.label), "success")
     return redirect(url_for("finance.review_detail", review_id=review.id))
-
-
-def _action_label(action: str) -> str:
-    return {"start": _("开始审查"), "request-info": _("要求补充材料"), "approve": _("批准"), "reject": _("拒绝"),
-            "register": _("登记质押"), "disburse": _("登记放款"), "repay": _("确认还款"), "default": _("登记违约")}[action]
 
 
 # --- both sides of a review ---------------------------------------------------------------

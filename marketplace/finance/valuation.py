@@ -224,7 +224,7 @@ def bundle_score(valuations: list[Valuation]) -> Decimal | None:
 # --- facts from the database ------------------------------------------------------------
 
 def gather_facts(patent: Patent) -> Facts:
-    from ..deals.models import Deal, DealKind, DealPatent, DealStatus
+    from ..deals.models import Deal, DealPatent
     from ..extensions import db
     from ..listings.models import Listing, ListingPatent, ListingStatus
     from .machines import ReviewStatus
@@ -240,11 +240,9 @@ def gather_facts(patent: Patent) -> Facts:
     if industry is None:
         # When no listing names the industry, the patent's IPC codes suggest one, as for imports.
         industry, source = guess_industry(patent.ipc_codes), "ipc"
-    concluded = (Deal.kind.in_([DealKind.open_licence]) & Deal.status.in_(
-        [DealStatus.accepted, DealStatus.paid, DealStatus.recorded])) | (
-        Deal.kind.in_([DealKind.licence, DealKind.transfer, DealKind.equity]) & (Deal.status == DealStatus.completed))
     transactions = db.session.scalar(
-        db.select(db.func.count(Deal.id)).join(DealPatent).where(DealPatent.patent_id == patent.id, concluded)) or 0
+        db.select(db.func.count(Deal.id)).join(DealPatent).where(DealPatent.patent_id == patent.id,
+                                                                 Deal.concluded_sql())) or 0
     review_counts = dict(db.session.execute(
         db.select(PledgeReview.status, db.func.count(PledgeReview.id))
         .join(PledgeRequestPatent, PledgeRequestPatent.request_id == PledgeReview.request_id)

@@ -16,17 +16,19 @@ from decimal import Decimal
 
 from sqlalchemy import and_, or_
 
+from ..deals.models import DEAL_MACHINES, Deal
 from ..extensions import db
+from ..finance.machines import INSURANCE_MACHINE, PLEDGE_MACHINE
+from ..finance.models import PledgeReview
+from ..finance.policies import InsurancePolicy
 from ..ledger.models import LedgerEntry
 from .periods import Period
 
+# The entry that concludes each kind: its subject and the machine's conclusion state.
 CONCLUSIONS: dict[str, tuple[str, str]] = {
-    "open_licence": ("deal", "accepted"),
-    "licence": ("deal", "completed"),
-    "transfer": ("deal", "completed"),
-    "equity": ("deal", "completed"),
-    "pledge": ("pledge_review", "disbursed"),
-    "insurance": ("insurance_policy", "issued"),
+    **{kind.value: (Deal.ledger_subject_type, machine.conclusion) for kind, machine in DEAL_MACHINES.items()},
+    "pledge": (PledgeReview.ledger_subject_type, PLEDGE_MACHINE.conclusion),
+    "insurance": (InsurancePolicy.ledger_subject_type, INSURANCE_MACHINE.conclusion),
 }
 DEAL_KINDS = ("open_licence", "licence", "transfer", "equity")
 SERVED_KINDS = (*DEAL_KINDS, "pledge")  # beneficiaries of these are the enterprises served

@@ -14,6 +14,7 @@ from ..accounts.models import Organization, User
 from ..extensions import db
 from ..patents.models import Patent
 from ..types import Money, StrEnumType, UTCDateTime, utcnow
+from ..workflow import Machine, Step, Workflowed
 
 
 class ListingKind(enum.StrEnum):
@@ -55,7 +56,31 @@ class ListingStatus(enum.StrEnum):
         return self in LIVE_STATUSES
 
 
-LIVE_STATUSES = (ListingStatus.published, ListingStatus.in_negotiation)
+_LIVE = (ListingStatus.published.value, ListingStatus.in_negotiation.value)
+
+# A listing's lifecycle. The holder publishes and withdraws; the platform moves it as deals
+# progress (a deal agreed, concluded or released) and expires it when a patent lapses.
+LISTING_MACHINE = Machine(
+    name="listing",
+    initial=ListingStatus.draft.value,
+    endings={ListingStatus.withdrawn.value, ListingStatus.expired.value},
+    steps=[
+        Step("draft", "published", "holder|system", _l("发布"), name="publish"),
+        Step("published", "in_negotiation", "system", _l("进入洽谈"), name="negotiate"),
+        Step("in_negotiation", "published", "system", _l("重新开放"), name="reopen"),
+        *[Step(s, "closed", "system", _l("成交"), name="close") for s in _LIVE],
+        *[Step(s, "expired", "system", _l("失效"), name="expire") for s in _LIVE],
+        # Withdrawing asks for no verified organisation: a holder can always take back its offer.
+        *[Step(s, "withdrawn", "holder|operator|system", _l("撤回"), name="withdraw", verified=False)
+          for s in ("draft", *_LIVE)],
+    ],
+    groups={
+        "live": _LIVE,  # offered now: it holds its patents' slots and can be dealt on
+        "public": (*_LIVE, ListingStatus.closed.value),  # shown to visitors (a pledge need: to banks)
+        "editable": (ListingStatus.draft.value, ListingStatus.published.value),
+    },
+)
+LIVE_STATUSES = tuple(ListingStatus(s) for s in LISTING_MACHINE.group("live"))
 
 
 class LicenceType(enum.StrEnum):
@@ -121,8 +146,9 @@ INDUSTRY_LABELS = {
 }
 
 
-class Listing(db.Model):
+class Listing(Workflowed, db.Model):
     __tablename__ = "listing"
+    ledger_subject_type = ""  # a listing is an offer, not a deal: its changes are not ledger events
     __table_args__ = (
         # Each kind carries its own terms; the schema refuses a listing without them.
         CheckConstraint("kind != 'open_licence' OR (payment_method IS NOT NULL AND term_end IS NOT NULL)",
@@ -150,7 +176,6 @@ class Listing(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[ListingKind] = mapped_column(StrEnumType(ListingKind))
     status: Mapped[ListingStatus] = mapped_column(StrEnumType(ListingStatus), default=ListingStatus.draft)
-    version: Mapped[int] = mapped_column(default=1, server_default="1")  # workflow.claim's compare-and-set
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     industry: Mapped[Industry] = mapped_column(StrEnumType(Industry), default=Industry.other)
@@ -218,7 +243,24 @@ class Listing(db.Model):
         return can_view(self, user)
 
     def can_edit(self, user) -> bool:
-        return self.is_owned_by(user) and self.status in (ListingStatus.draft, ListingStatus.published)
+        return self.is_owned_by(user) and self.status.value in LISTING_MACHINE.group("editable")
+
+    # --- its machine --------------------------------------------------------------------
+
+    @property
+    def machine(self) -> Machine:
+        return LISTING_MACHINE
+
+    def roles_of(self, user) -> set[str]:
+        if not getattr(user, "is_authenticated", False):
+            return set()
+        roles = {"holder"} if user.organization_id == self.owner_id else set()
+        return roles | ({"operator"} if user.is_operator else set())
+
+    def on_enter(self, status: str, actor, data: dict) -> None:
+        from .operations import on_enter
+
+        on_enter(self, status)
 
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.kind.value} {self.status.value}>"

@@ -4,6 +4,9 @@ the caller commits. Encumbrances are checked here and, where the schema can say 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -11,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.operations import ensure_can_act, ensure_holds_patents
+from ..accounts.operations import ensure_holds_patents
 from ..dates import business_today, check_date
 from ..errors import DomainError, PermissionDenied
 from ..extensions import db
@@ -25,8 +28,9 @@ from ..patents.models import (
 )
 from ..patents.operations import load_owned_patents
 from ..types import utcnow
-from ..workflow import claim
+from ..workflow import apply_transition, check_transition
 from .models import (
+    LISTING_MACHINE,
     LIVE_STATUSES,
     Industry,
     LicenceType,
@@ -39,18 +43,6 @@ from .models import (
 )
 
 MAX_PATENTS_PER_LISTING = 200
-
-# The listing lifecycle as data: from → the states it may move to.
-TRANSITIONS: dict[ListingStatus, set[ListingStatus]] = {
-    ListingStatus.draft: {ListingStatus.published, ListingStatus.withdrawn},
-    ListingStatus.published: {ListingStatus.in_negotiation, ListingStatus.closed, ListingStatus.withdrawn,
-                              ListingStatus.expired},
-    ListingStatus.in_negotiation: {ListingStatus.published, ListingStatus.closed, ListingStatus.withdrawn,
-                                   ListingStatus.expired},
-    ListingStatus.closed: set(),
-    ListingStatus.withdrawn: set(),
-    ListingStatus.expired: set(),
-}
 
 TERM_FIELDS = ("payment_method", "fee_amount", "royalty_rate", "sme_discount", "term_start", "term_end",
                "licence_type", "territory", "asking_price", "valuation", "equity_share", "amount_wanted",
@@ -281,11 +273,7 @@ def create_listing(user, data: ListingInput) -> Listing:
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     ensure_holds_patents(user.organization, acting=True)
-    patents = _load_patents(user, data.patent_ids)
-    validate_terms(data, patents)
-    listing = Listing(owner_id=user.organization_id, created_by_id=user.id, kind=data.kind,
-                      status=ListingStatus.draft)
-    _apply(listing, data, patents)
+    listing = new_listing(user.organization_id, user.id, data, _load_patents(user, data.patent_ids))
     db.session.add(listing)
     db.session.flush()
     return listing
@@ -307,10 +295,27 @@ def update_listing(listing: Listing, user, data: ListingInput) -> Listing:
     return listing
 
 
+# Within `publishing_batch()`, slot changes are not flushed one by one: the caller flushes the
+# batch inside its own SAVEPOINT and handles a slot taken meanwhile (the importer replays the
+# batch row by row).
+_batched: ContextVar[bool] = ContextVar("listing_slots_batched", default=False)
+
+
+@contextmanager
+def publishing_batch() -> Iterator[None]:
+    token = _batched.set(True)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+
+
 def _sync_slots(listing: Listing) -> None:
     slot = slot_for(listing)
     for item in listing.items:
         item.slot = slot
+    if _batched.get():
+        return
     try:
         with db.session.begin_nested():
             db.session.flush()
@@ -320,35 +325,44 @@ def _sync_slots(listing: Listing) -> None:
                           field="patent_ids") from error
 
 
-def transition(listing: Listing, to: ListingStatus) -> None:
-    """The one function that moves a listing; it refuses moves the lifecycle does not allow."""
-    if to not in TRANSITIONS[listing.status]:
-        raise DomainError(_("挂牌不能从“%(from)s”变为“%(to)s”。", **{"from": listing.status.label, "to": to.label}))
-    claim(listing)  # two moves at once: the second finds the version changed and is refused
-    listing.status = to
+def on_enter(listing: Listing, status: str) -> None:
+    """What entering a status does beyond the status: its dates and the patents' slots."""
     now = utcnow()
-    if to == ListingStatus.published and listing.published_at is None:
+    if status == ListingStatus.published and listing.published_at is None:
         listing.published_at = now
-    if to in (ListingStatus.closed, ListingStatus.withdrawn, ListingStatus.expired):
+    if status in LISTING_MACHINE.terminal:
         listing.ended_at = now
     _sync_slots(listing)
 
 
-def publish_listing(listing: Listing, user) -> None:
-    if not listing.is_owned_by(user):
-        raise PermissionDenied(_("只有挂牌方可以发布。"))
-    ensure_can_act(user)
+def transition(listing: Listing, to: ListingStatus, actor=None) -> None:
+    """Move a listing through its machine; without an actor, the platform takes the step."""
+    apply_transition(listing, ListingStatus(to).value, actor)
+
+
+def new_listing(owner_id: int, created_by_id: int | None, data: ListingInput, patents: list[Patent]) -> Listing:
+    """A draft with the terms checked; the caller adds it to the session."""
+    validate_terms(data, patents)
+    listing = Listing(owner_id=owner_id, created_by_id=created_by_id, kind=data.kind, status=ListingStatus.draft)
+    _apply(listing, data, patents)
+    return listing
+
+
+def publish_listing(listing: Listing, user, *, today: date | None = None, check_registry: bool = True) -> None:
+    """The one publication path (the form's button and the bulk importer): the step, the terms,
+    then the encumbrance rules. The importer skips `check_registry` for patents it knows carry
+    no live listing and no encumbrance (all new patents): nothing there could refuse them."""
+    check_transition(listing, ListingStatus.published.value, user)
     data = ListingInput(kind=listing.kind, title=listing.title, patent_ids=[p.id for p in listing.patents],
                         **{name: getattr(listing, name) for name in TERM_FIELDS})
     validate_terms(data, listing.patents)
-    check_offerable(listing)
-    transition(listing, ListingStatus.published)
+    if check_registry:
+        check_offerable(listing, today)
+    apply_transition(listing, ListingStatus.published.value, user)
 
 
 def withdraw_listing(listing: Listing, user) -> None:
-    if not (listing.is_owned_by(user) or (user.is_authenticated and user.is_operator)):
-        raise PermissionDenied(_("只有挂牌方或平台运营人员可以撤回挂牌。"))
-    transition(listing, ListingStatus.withdrawn)
+    apply_transition(listing, ListingStatus.withdrawn.value, user)
 
 
 def expire_listings(today: date | None = None) -> list[Listing]:

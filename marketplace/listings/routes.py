@@ -107,23 +107,25 @@ def _confirm_or_act(listing: Listing, action: str, operation, done_message: str)
     return render_template("listings/confirm.html", listing=listing, action=action, form=form), outcome.status
 
 
+def load_for_step(listing_id: int, name: str) -> Listing:
+    """A listing on which the user may take the step `name` now (the machine says), else 403."""
+    listing = load_listing(listing_id)
+    if not any(step.name == name for step in listing.available_steps(current_user)):
+        abort(403)
+    return listing
+
+
 @bp.route("/listings/<int:listing_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(listing_id: int):
-    listing = load_listing(listing_id)
-    if not listing.is_owned_by(current_user) or listing.status != ListingStatus.draft:
-        abort(403)
+    listing = load_for_step(listing_id, "publish")
     return _confirm_or_act(listing, "publish", publish_listing, _("挂牌已发布，所有访客都能看到。"))
 
 
 @bp.route("/listings/<int:listing_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(listing_id: int):
-    listing = load_listing(listing_id)
-    if not (listing.is_owned_by(current_user) or current_user.is_operator):
-        abort(403)
-    if not listing.status.is_live and listing.status != ListingStatus.draft:
-        abort(403)
+    listing = load_for_step(listing_id, "withdraw")
     return _confirm_or_act(listing, "withdraw", withdraw_listing, _("挂牌已撤回。"))
 
 

@@ -3,8 +3,8 @@
 Rows are validated one by one (`operations.clean`), written in batches inside a SAVEPOINT,
 and a batch that the database refuses is replayed row by row, so a bad row is reported and
 never stops the others nor leaves half of itself behind. Existing patents are found with one
-query per batch; listings are built with the listing rules (`validate_terms`,
-`check_offerable`) and inserted with their patents' batch."""
+query per batch; listings are published through the form's operations (`new_listing`,
+`publish_listing`) and inserted with their patents' batch."""
 
 from __future__ import annotations
 
@@ -34,18 +34,9 @@ from ..listings.models import (
     Listing,
     ListingKind,
     ListingPatent,
-    ListingStatus,
     PaymentMethod,
 )
-from ..listings.operations import (
-    KIND_FIELDS,
-    TERM_FIELDS,
-    ListingInput,
-    check_offerable,
-    slot_for,
-    validate_terms,
-)
-from ..types import utcnow
+from ..listings.operations import ListingInput, new_listing, publish_listing, publishing_batch
 from . import title
 from .import_reader import SourceRow
 from .models import Encumbrance, LegalStatus, Patent
@@ -271,6 +262,7 @@ class _Importer:
         self.registry = title.RegistryOwners() if title_mode == TitleMode.by_applicant else None
         self._verified: set[int] | None = None
         self.user_id = user.id if user is not None else None
+        self.user = user  # publishes as the form does; None: the platform (the command line)
         self.kind = publish_kind
         self.terms = terms
         self.today = today
@@ -463,13 +455,13 @@ class _Importer:
         same_kind, busy = self._listings_and_encumbrances(
             [p.id for plan, p in written if plan.result.status != RowStatus.imported])
         listings = []
-        now = utcnow()
         for plan, patent in written:
             result = plan.result
             if patent.id in same_kind:
                 result.listing, result.listing_id = ListingOutcome.existing, same_kind[patent.id]
                 continue
-            listing = self._listing_for(plan, patent, now, check_registry=patent.id in busy)
+            with publishing_batch():  # one flush for the batch, inside its SAVEPOINT
+                listing = self._listing_for(plan, patent, check_registry=patent.id in busy)
             if listing is not None:
                 db.session.add(listing)
                 listings.append((result, listing))
@@ -497,36 +489,23 @@ class _Importer:
             Encumbrance.patent_id.in_(patent_ids), Encumbrance.in_force())))
         return same_kind, busy
 
-    def _listing_for(self, plan: _Plan, patent: Patent, now, *, check_registry: bool) -> Listing | None:
+    def _listing_for(self, plan: _Plan, patent: Patent, *, check_registry: bool) -> Listing | None:
+        """The listing published as the form publishes it (`new_listing` + `publish_listing`); only a
+        patent with another live listing or an encumbrance can be refused by the encumbrance rules,
+        so for the others (all new patents) their queries are skipped."""
         result = plan.result
         problem = self._precheck(patent)
         listing = None
         if not problem:
             data = self.terms.listing_input(self.kind, patent, self.today)
             try:
-                validate_terms(data, [patent])
-                listing = Listing(owner_id=plan.owner_id, created_by_id=self.user_id, kind=self.kind,
-                                  title=data.title.strip(), industry=data.industry,
-                                  status=ListingStatus.published, published_at=now)
-                used = KIND_FIELDS[self.kind]
-                for name in TERM_FIELDS:
-                    value = getattr(data, name) if name in used else None
-                    setattr(listing, name, (value or "") if name in ("territory", "purpose") else value)
-                listing.items = [ListingPatent(patent=patent, position=0)]
-                if check_registry:
-                    # Only a patent with another live listing or an encumbrance can be refused by
-                    # the encumbrance rules; for the others (all new patents) the queries are skipped.
-                    check_offerable(listing, self.today)
+                listing = new_listing(plan.owner_id, self.user_id, data, [patent])
+                publish_listing(listing, self.user, today=self.today, check_registry=check_registry)
             except DomainError as error:
                 problem, listing = error.message, None
         if problem:
             result.listing, result.listing_reason = ListingOutcome.not_published, problem
             return None
-        # Created directly as published: the same rules as create_listing + publish_listing have
-        # been checked above, and the slot is set as `transition` sets it.
-        slot = slot_for(listing)
-        for item in listing.items:
-            item.slot = slot
         return listing
 
     def _precheck(self, patent: Patent) -> str:
