@@ -20,12 +20,12 @@ from ..patents.models import (
 from ..types import utcnow
 from ..urls import external_url
 from . import recordation
-from .models import DEAL_MACHINES, ENDINGS, Deal, DealKind, DealStatus
+from .models import DEAL_MACHINES, Deal, DealKind, DealStatus
 from .operations import check_parties
 
 
 def on_enter(deal: Deal, status: str, actor, data: dict) -> None:
-    if status not in ENDINGS:
+    if status not in deal.machine.endings:
         # Every step forward (a counter-offer, agreeing, completing, paying, recording) asks
         # again who may be a party, so no deal started by another path can make a bank an owner.
         check_parties(deal.holder, deal.counterparty)
