@@ -100,7 +100,10 @@ def live_make(live_app):
     """Factories writing (and committing) into the live server's database."""
     # A fresh seed per test: the live database lives for the whole session, and a repeated seed
     # would repeat USCCs (unique) across journeys.
-    with live_app.app_context():
+    # Inside a GET request context: the test thread's transactions begin deferred, as a page's do,
+    # so one left open by a lazy load while the browser clicks never holds the writers' turn
+    # (marketplace/sqlite.py) that the live server's POST is waiting for.
+    with live_app.test_request_context("/", method="GET"):
         yield Factory(rng_seed=next(_live_seeds))
 
 

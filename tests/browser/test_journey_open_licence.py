@@ -36,10 +36,10 @@ def test_sme_accepts_an_open_licence_and_the_holder_records_payment(page, live_s
     page.get_by_label("我已核对本企业信息").check()
     page.get_by_role("button", name="提交书面通知，取得许可").click()
 
-    # 3. The licence exists at once: status, fee and the recordation countdown.
+    # 3. The licence exists at once: status, fee and the recordation advice (细则 §87 sets no deadline).
     assert page.get_by_test_id("deal-status").inner_text() == "已生效（待付款）"
     assert page.get_by_test_id("deal-amount").inner_text() == "¥30,000.00"
-    assert "备案还剩" in page.get_by_test_id("recordation-countdown").first.inner_text()
+    assert "非法定期限" in page.get_by_test_id("recordation-advice").first.inner_text()
     deal_url = page.url
     screenshot(page, "journey-open-licence-3-licensee-deal")
     page.get_by_test_id("record-link").click()
