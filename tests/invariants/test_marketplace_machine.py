@@ -212,7 +212,7 @@ class Marketplace(RuleBasedStateMachine):
     @rule(pick=picks)
     def advance_deal(self, pick):
         """The party the deal waits on takes its next forward step."""
-        from marketplace.deals.models import ENDINGS, Deal
+        from marketplace.deals.models import Deal
 
         deal = db.session.get(Deal, self.one(
             "SELECT id FROM deal WHERE status IN ('proposed', 'negotiating', 'agreed', 'accepted', 'paid') ORDER BY id",
@@ -220,7 +220,7 @@ class Marketplace(RuleBasedStateMachine):
         for _side, org_id in (("holder", deal.holder_org_id), ("counterparty", deal.counterparty_org_id)):
             roles = deal.roles_of_org(org_id)
             steps = [s for s in deal.machine.steps_from(deal.status_value)
-                     if s.allows(roles) and s.target not in ENDINGS and s.target != "negotiating"]
+                     if s.allows(roles) and s.target not in deal.machine.endings and s.target != "negotiating"]
             if steps:
                 self.post(self.by_org[org_id], f"/deals/{deal.id}/steps/{steps[0].target}",
                           STEP_DATA[steps[0].target]())
