@@ -223,9 +223,15 @@ def _entered(key: str):
     return compute
 
 
-def official_indicator(key, label, unit, platform, target: Target, definition, integer=True) -> Indicator:
-    return register(Indicator(key, label, unit, "official", "creation", _entered(key), target=target,
+def entered_indicator(key, label, unit, source, group, target: Target, definition, integer=True,
+                      platform=None) -> Indicator:
+    """A figure the operator enters (or imports) per year: official statistics or plan figures."""
+    return register(Indicator(key, label, unit, source, group, _entered(key), target=target,
                               definition=definition, annual_only=True, integer=integer, platform=platform))
+
+
+def official_indicator(key, label, unit, platform, target: Target, definition, integer=True) -> Indicator:
+    return entered_indicator(key, label, unit, "official", "creation", target, definition, integer, platform)
 
 
 def _service_share(period, ctx):
@@ -282,8 +288,7 @@ official_indicator(
 # --- entered by an operator, per year ------------------------------------------------------
 
 def operator_indicator(key, label, unit, target: Target, definition, integer=True) -> Indicator:
-    return register(Indicator(key, label, unit, "operator", "management", _entered(key), target=target,
-                              definition=definition, annual_only=True, integer=integer))
+    return entered_indicator(key, label, unit, "operator", "management", target, definition, integer)
 
 
 operator_indicator("trademark_applications", _l("商标申请量"), "applications",
